@@ -1,0 +1,52 @@
+/**
+ * Error classes with stable `code`s. Every error the engine raises on bad input or a failed
+ * check is one of these, so callers (and the CLI's exit codes) can tell them apart.
+ */
+
+export class MerkleError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad input or options: the caller's mistake, reported with what and where. CLI exit 2. */
+export class InputError extends MerkleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MERKLE_INPUT', message, options);
+  }
+}
+
+/** A backend or kernel that cannot run here (addon not built, CPU lacks the instructions). CLI exit 2. */
+export class BackendUnavailableError extends MerkleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MERKLE_BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+/** A proof that is malformed or does not verify. CLI exit 1. */
+export class ProofError extends MerkleError {
+  constructor(message: string, code = 'ERR_MERKLE_PROOF') {
+    super(code, message);
+  }
+}
+
+/** A proof whose recomputed root differs from the expected root. */
+export class RootMismatchError extends ProofError {
+  readonly expectedRoot: string;
+  readonly calculatedRoot: string;
+  constructor(expectedRoot: string, calculatedRoot: string) {
+    super(`root mismatch: calculated ${calculatedRoot}, want ${expectedRoot}`, 'ERR_MERKLE_ROOT_MISMATCH');
+    this.expectedRoot = expectedRoot;
+    this.calculatedRoot = calculatedRoot;
+  }
+}
+
+/** A tree file that is not a valid .mtree: wrong magic, version, truncation, checksum mismatch. CLI exit 2. */
+export class TreeFileError extends MerkleError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Backend selection: the one place that decides which kernel hashes what.
+ * `auto` takes the first available backend in kAutoOrder (fastest first, as measured by bench/).
+ */
+import { BackendUnavailableError } from '../errors.js';
+import { nativeKernel } from './native.js';
+import { nodeKernel } from './node.js';
+import { kBackendNames, kHashNames, type BackendChoice, type BackendName, type HashKernel, type HashName } from './types.js';
+import { wasmKernel } from './wasm.js';
+
+export const kAutoOrder: Readonly<Record<HashName, readonly BackendName[]>> = {
+  sha256: ['native', 'node', 'wasm'],
+  blake3: ['native', 'wasm'],
+  'sha3-256': ['node', 'wasm'],
+  xxh128: ['wasm'],
+};
+
+type Loaded = HashKernel | { unavailable: string };
+
+const cache = new Map<string, Promise<Loaded>>();
+
+async function loadUncached(hash: HashName, backend: BackendName): Promise<Loaded> {
+  switch (backend) {
+    case 'native':
+      return nativeKernel(hash);
+    case 'node':
+      return nodeKernel(hash) ?? { unavailable: `node:crypto has no ${hash}` };
+    case 'wasm':
+      return wasmKernel(hash);
+  }
+}
+
+/** loadKernel resolves to `backend`'s kernel for `hash`, or a reason it is unavailable. Cached. */
+export function loadKernel(hash: HashName, backend: BackendName): Promise<Loaded> {
+  const key = `${hash}/${backend}`;
+  let loaded = cache.get(key);
+  if (!loaded) {
+    loaded = loadUncached(hash, backend).catch((error: unknown) => ({
+      unavailable: error instanceof Error ? error.message : String(error),
+    }));
+    cache.set(key, loaded);
+  }
+  return loaded;
+}
+
+/**
+ * selectKernel resolves to the kernel for `hash` on `choice`; `auto` picks the fastest available.
+ * Rejects with BackendUnavailableError saying why when the choice cannot run here.
+ */
+export async function selectKernel(hash: HashName, choice: BackendChoice): Promise<HashKernel> {
+  const order = choice === 'auto' ? kAutoOrder[hash] : [choice];
+  const reasons: string[] = [];
+  for (const backend of order) {
+    const loaded = await loadKernel(hash, backend);
+    if (!('unavailable' in loaded)) return loaded;
+    reasons.push(`${backend}: ${loaded.unavailable}`);
+  }
+  throw new BackendUnavailableError(`no backend can hash ${hash} with --backend ${choice}: ${reasons.join('; ')}`);
+}
+
+/** One hash's backends as `merkle backends` reports them. */
+export interface HashBackendsReport {
+  readonly hash: HashName;
+  readonly backends: ReadonlyArray<{ backend: BackendName; kernel?: string; unavailable?: string }>;
+  /** What `auto` picks, or undefined if nothing can hash it. */
+  readonly auto?: BackendName;
+}
+
+/** describeBackends reports, for every hash, each backend's kernel (or why it is missing) and auto's pick. */
+export async function describeBackends(): Promise<HashBackendsReport[]> {
+  const reports: HashBackendsReport[] = [];
+  for (const hash of kHashNames) {
+    const backends: Array<{ backend: BackendName; kernel?: string; unavailable?: string }> = [];
+    for (const backend of kBackendNames) {
+      const loaded = await loadKernel(hash, backend);
+      backends.push('unavailable' in loaded ? { backend, unavailable: loaded.unavailable } : { backend, kernel: loaded.kernel });
+    }
+    const auto = kAutoOrder[hash].find((b) => backends.some((r) => r.backend === b && r.kernel !== undefined));
+    reports.push({ hash, backends, auto });
+  }
+  return reports;
+}

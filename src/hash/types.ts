@@ -1,0 +1,72 @@
+/**
+ * The hash layer's contract. A `HashKernel` hashes many independent messages of one shape
+ * in a single call — leaf blocks of a buffer, spans of a buffer, or a level of digest pairs —
+ * and writes the digests into a caller-given buffer. It knows nothing of trees.
+ *
+ * Kernels trust their arguments: the public edge (`src/hash/validate.ts`) checks them once.
+ */
+
+/** Hash functions the engine knows. `xxh128` is a non-cryptographic checksum. */
+export type HashName = 'sha256' | 'blake3' | 'sha3-256' | 'xxh128';
+
+/** Where the hashing runs. `native` is the C++ addon; `node` is node:crypto; `wasm` is WebAssembly. */
+export type BackendName = 'native' | 'node' | 'wasm';
+
+/** `backend` option values: a backend, or `auto` for the fastest one available for the hash. */
+export type BackendChoice = BackendName | 'auto';
+
+export const kHashNames: readonly HashName[] = ['sha256', 'blake3', 'sha3-256', 'xxh128'];
+export const kBackendNames: readonly BackendName[] = ['native', 'node', 'wasm'];
+
+/** Value of a `prefix` argument meaning "no domain-separation byte". */
+export const NO_PREFIX = -1;
+
+/** Static facts about a hash function. */
+export interface HashInfo {
+  readonly name: HashName;
+  /** Digest length in bytes. */
+  readonly digestSize: number;
+  /** False for checksums such as xxh128: no collision or preimage resistance. */
+  readonly cryptographic: boolean;
+}
+
+export const kHashInfo: Readonly<Record<HashName, HashInfo>> = {
+  sha256: { name: 'sha256', digestSize: 32, cryptographic: true },
+  blake3: { name: 'blake3', digestSize: 32, cryptographic: true },
+  'sha3-256': { name: 'sha3-256', digestSize: 32, cryptographic: true },
+  xxh128: { name: 'xxh128', digestSize: 16, cryptographic: false },
+};
+
+/**
+ * HashKernel is one hash function on one backend, with batched entry points.
+ *
+ * In every call, `prefix` is a byte (0..255) hashed before each message, or NO_PREFIX.
+ * Digests are written to `out` back to back from offset 0; `out` must hold
+ * `count × digestSize` bytes. Requires all lengths and counts to be consistent.
+ */
+export interface HashKernel {
+  readonly hash: HashName;
+  readonly backend: BackendName;
+  /** The implementation that runs, e.g. `node:crypto`, `hash-wasm`, `shani-x4`, `avx512-x16`. */
+  readonly kernel: string;
+  readonly digestSize: number;
+
+  /**
+   * hashBlocks hashes the ceil(data.length / blockSize) consecutive blocks of `data`;
+   * every block is `blockSize` bytes except the last, which may be short.
+   * Requires data.length > 0 and blockSize > 0.
+   */
+  hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): void;
+
+  /**
+   * hashSpans hashes `offsets.length - 1` messages: message i is data[offsets[i], offsets[i+1]).
+   * Requires offsets to be non-decreasing and within data.
+   */
+  hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): void;
+
+  /**
+   * hashPairs hashes `count` messages: message i is level[2i·d, 2i·d + 2d) where d = digestSize,
+   * i.e. two adjacent digests. With `double`, each digest is hashed once more (Bitcoin's SHA256d).
+   */
+  hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
+}

@@ -1,0 +1,5 @@
+export * from './profile.js';
+export * from './hasher.js';
+export * from './levels.js';
+export * from './build.js';
+export * from './proof.js';
