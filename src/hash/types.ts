@@ -70,3 +70,30 @@ export interface HashKernel {
    */
   hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
 }
+
+/**
+ * Blake3TreeKernel exposes the BLAKE3 internals the `b3tree` profile needs: chaining values
+ * (CVs) of chunk groups and of parents, and root outputs. BLAKE3's tree is left-balanced, so
+ * every aligned group of 2^g chunks — and a short last group — is a node of the data's
+ * BLAKE3 tree, and the ROOT-flagged output of the top node is the standard BLAKE3 hash.
+ */
+export interface Blake3TreeKernel {
+  readonly backend: BackendName;
+  readonly kernel: string;
+
+  /**
+   * groupChainingValues writes the 32-byte non-root CV of each of the ceil(data.length / groupSize)
+   * chunk groups of `data` (the last may be short). The first group starts at chunk counter
+   * `firstChunk`. Requires data.length > 0 and groupSize a power of two >= 1024.
+   */
+  groupChainingValues(data: Uint8Array, groupSize: number, firstChunk: number, out: Uint8Array): void;
+
+  /** parentChainingValues writes the non-root parent CV of each of the first `count` adjacent CV pairs of `level`. */
+  parentChainingValues(level: Uint8Array, count: number, out: Uint8Array): void;
+
+  /** parentRoot writes the 32-byte root output (ROOT flag) of the parent of two CVs. */
+  parentRoot(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
+
+  /** hash writes the standard 32-byte BLAKE3 hash of `data` (any length, including 0). */
+  hash(data: Uint8Array, out: Uint8Array): void;
+}
