@@ -11,12 +11,16 @@ import type { HashKernel, HashName } from './types.js';
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kAddonPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
 
-/** The addon's load state: the module, or why it is not there. */
-type AddonState = { addon: unknown } | { unavailable: string };
+/** The addon's load state: the module's exports, or why it is not there. */
+export type AddonState = { addon: Record<string, unknown> } | { unavailable: string };
 
 let state: AddonState | undefined;
 
-function loadAddon(): AddonState {
+/**
+ * loadNativeAddon loads build/Release/merkle_native.node once (every module that needs the
+ * addon goes through here) and returns its exports or the reason it could not load.
+ */
+export function loadNativeAddon(): AddonState {
   if (state) return state;
   try {
     const require = createRequire(import.meta.url);
@@ -34,7 +38,7 @@ function loadAddon(): AddonState {
 
 /** nativeKernel returns the addon's kernel for `hash`, or the reason there is none. */
 export function nativeKernel(hash: HashName): HashKernel | { unavailable: string } {
-  const loaded = loadAddon();
+  const loaded = loadNativeAddon();
   if ('unavailable' in loaded) return loaded;
   return { unavailable: `the native addon has no ${hash} kernel` };
 }
