@@ -1,0 +1,84 @@
+/**
+ * Builds from a file or a byte stream in `blocks` mode, reading in large chunks into one
+ * reused buffer. The file's size and mtime are checked before and after: a file that changes
+ * under the build fails it rather than yielding a root of bytes that never existed together.
+ */
+import { open } from 'node:fs/promises';
+import { InputError } from '../errors.js';
+import type { TreeLevels } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import type { LoneNodeRule } from '../tree/profile.js';
+import { BlockLeafHasher } from './block-leaves.js';
+import { treeFromBlockLeaves } from './memory.js';
+
+const kReadBytes = 4 * 1024 * 1024;
+
+/** Identity of a data source, recorded in the tree file to detect a stale tree later. */
+export interface SourceIdentity {
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** treeFromFile builds the block tree of the file at `path`. */
+export async function treeFromFile(
+  path: string,
+  blockSize: number,
+  hasher: TreeHasher,
+  lone: LoneNodeRule,
+  signal?: AbortSignal,
+): Promise<{ tree: TreeLevels; bytes: number; source: SourceIdentity }> {
+  const file = await openForReading(path);
+  try {
+    const before = await file.stat();
+    if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
+    const leafHasher = new BlockLeafHasher(hasher, blockSize, before.size);
+    const buffer = new Uint8Array(Math.min(kReadBytes, Math.max(before.size, 1)));
+    let position = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      leafHasher.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    const after = await file.stat();
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size) {
+      throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, read ${position} bytes)`);
+    }
+    return {
+      tree: treeFromBlockLeaves(leafHasher, hasher, lone),
+      bytes: position,
+      source: { size: before.size, mtimeMs: before.mtimeMs },
+    };
+  } finally {
+    await file.close();
+  }
+}
+
+/** treeFromStream builds the block tree of every byte `chunks` yields, cut anywhere. */
+export async function treeFromStream(
+  chunks: AsyncIterable<Uint8Array>,
+  blockSize: number,
+  hasher: TreeHasher,
+  lone: LoneNodeRule,
+  signal?: AbortSignal,
+): Promise<{ tree: TreeLevels; bytes: number }> {
+  const leafHasher = new BlockLeafHasher(hasher, blockSize);
+  for await (const chunk of chunks) {
+    signal?.throwIfAborted();
+    leafHasher.update(chunk);
+  }
+  return { tree: treeFromBlockLeaves(leafHasher, hasher, lone), bytes: leafHasher.bytes };
+}
+
+/** openForReading opens `path`, turning "no such file" and friends into an InputError naming it. */
+export async function openForReading(path: string) {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    throw new InputError(`${path}: cannot open (${reason})`, { cause: error });
+  }
+}

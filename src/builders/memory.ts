@@ -1,0 +1,44 @@
+/**
+ * In-memory builders: a whole tree from bytes in memory, from records, or from leaf hashes.
+ * Each makes the leaf level with batched kernel calls and hands it to tree math.
+ */
+import { buildLevels, type TreeLevels } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import type { LoneNodeRule } from '../tree/profile.js';
+import { BlockLeafHasher } from './block-leaves.js';
+
+/** treeFromBytes builds the tree of `data` cut into `blockSize`-byte blocks (the last may be short). */
+export function treeFromBytes(data: Uint8Array, blockSize: number, hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
+  const leafHasher = new BlockLeafHasher(hasher, blockSize, data.length);
+  leafHasher.update(data);
+  return treeFromBlockLeaves(leafHasher, hasher, lone);
+}
+
+/** treeFromBlockLeaves finishes a BlockLeafHasher and builds the levels above its leaves. */
+export function treeFromBlockLeaves(leafHasher: BlockLeafHasher, hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
+  const { leaves, leafCount, singleLeafData } = leafHasher.finish();
+  const singleLeafRoot = singleLeafData && hasher.rootOfSingleLeaf?.(singleLeafData);
+  return buildLevels(leaves, leafCount, hasher, lone, singleLeafRoot);
+}
+
+/** treeFromRecords builds the tree whose leaves are the given records (any lengths, including 0). */
+export function treeFromRecords(records: readonly Uint8Array[], hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
+  const offsets = new Uint32Array(records.length + 1);
+  let total = 0;
+  for (const [i, record] of records.entries()) {
+    offsets[i] = total;
+    total += record.length;
+  }
+  offsets[records.length] = total;
+  const joined = new Uint8Array(total);
+  for (const [i, record] of records.entries()) joined.set(record, offsets[i]!);
+  const leaves = new Uint8Array(records.length * hasher.digestSize);
+  if (records.length > 0) hasher.leavesFromSpans(joined, offsets, leaves);
+  const singleLeafRoot = records.length === 1 ? hasher.rootOfSingleLeaf?.(records[0]!) : undefined;
+  return buildLevels(leaves, records.length, hasher, lone, singleLeafRoot);
+}
+
+/** treeFromLeafHashes builds the tree above `size` leaf hashes stored back to back in `leaves`. */
+export function treeFromLeafHashes(leaves: Uint8Array, size: number, hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
+  return buildLevels(leaves, size, hasher, lone);
+}

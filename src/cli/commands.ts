@@ -1,0 +1,219 @@
+/**
+ * The commands of `merkle`: for each, its options, help text, and a run function that calls
+ * the library and prints. No tree or hashing logic lives here.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ParseArgsConfig } from 'node:util';
+import { buildTree } from '../build.js';
+import { parseHex } from '../encoding.js';
+import { InputError } from '../errors.js';
+import { describeBackends } from '../hash/registry.js';
+import { kBackendNames, kHashNames } from '../hash/types.js';
+import { kDefaultBlockSize, type BuildOptions, type OptionNamer } from '../options.js';
+import { verifyProof, type LeafClaim, type Proof } from '../proofs.js';
+import { formatByteSize, parseByteSize } from '../sizes.js';
+import { kProfileNames } from '../tree/profile.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  /** [min, max] positional arguments. */
+  readonly positionals: readonly [number, number];
+  run(values: Values, positionals: string[]): Promise<number>;
+}
+
+const kFlagNames: Record<string, string> = {
+  blockSize: '--block-size',
+  profile: '--profile',
+  hash: '--hash',
+  backend: '--backend',
+  leaves: '--records/--leaf-hashes',
+};
+const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
+
+const str = (values: Values, key: string): string | undefined => values[key] as string | undefined;
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function parseThreads(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const threads = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(threads) || threads < 1) {
+    throw new InputError(`--threads must be a whole number of at least 1, got ${JSON.stringify(text)}`);
+  }
+  return threads;
+}
+
+const build: Command = {
+  name: 'build',
+  summary: 'build the tree of a file or stdin and print its root',
+  positionals: [1, 1],
+  options: {
+    'block-size': { type: 'string' },
+    records: { type: 'boolean' },
+    'leaf-hashes': { type: 'boolean' },
+    hash: { type: 'string' },
+    profile: { type: 'string' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  help: `Usage: merkle build INPUT [options]
+
+Builds the Merkle tree of INPUT (a file path, or - for standard input) and prints its root as
+lowercase hex (bitcoin: display order) and a newline.
+
+Leaves (default: fixed-size blocks of the input's bytes):
+  --block-size N      block size in bytes, with an optional KiB, MiB or GiB suffix
+                      (default ${formatByteSize(kDefaultBlockSize)}; b3tree: a power of two >= 1 KiB)
+  --records           INPUT is text, one hex-encoded record per line; an empty line is the
+                      empty record; the final newline ends the last line
+  --leaf-hashes       INPUT is text, one hex leaf hash per line (bitcoin: txids in display order)
+
+Tree:
+  --profile P         ${kProfileNames.join(' | ')} (default rfc9162)
+  --hash H            ${kHashNames.join(' | ')} (default sha256; xxh128 is a
+                      non-cryptographic checksum)
+  --backend B         auto | ${kBackendNames.join(' | ')} (default auto: the fastest available)
+  --threads N         hashing threads (default 1; this version hashes on one thread)
+
+Output:
+  --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
+                      threads, backend, kernel, seconds, bytesPerSecond
+`,
+  async run(values, [input]) {
+    if (values.records && values['leaf-hashes']) throw new UsageError('--records and --leaf-hashes exclude each other');
+    const blockSizeText = str(values, 'block-size');
+    if (blockSizeText !== undefined && (values.records || values['leaf-hashes'])) {
+      throw new UsageError('--block-size applies to block leaves, not --records or --leaf-hashes');
+    }
+    const threads = parseThreads(str(values, 'threads'));
+    const options: BuildOptions = {
+      profile: str(values, 'profile') as BuildOptions['profile'],
+      hash: str(values, 'hash') as BuildOptions['hash'],
+      backend: str(values, 'backend') as BuildOptions['backend'],
+      blockSize: blockSizeText === undefined ? undefined : parseByteSize(blockSizeText, '--block-size'),
+      leaves: values.records ? 'records' : values['leaf-hashes'] ? 'leaf-hashes' : 'blocks',
+    };
+    const source = input === '-' ? process.stdin : input!;
+    const tree = await buildTree(source, options, cliOptionName);
+    if (values.json) {
+      printJson({
+        root: tree.rootHex,
+        profile: tree.profile,
+        hash: tree.hash,
+        leaves: tree.size,
+        bytes: tree.bytes,
+        blockSize: tree.blockSize ?? null,
+        leafMode: tree.leafMode,
+        threads: Math.min(threads, tree.threads),
+        backend: tree.backend,
+        kernel: tree.kernel,
+        seconds: tree.seconds,
+        bytesPerSecond: tree.seconds > 0 ? Math.round(tree.bytes / tree.seconds) : null,
+      });
+    } else {
+      process.stdout.write(`${tree.rootHex}\n`);
+    }
+    return EXIT_OK;
+  },
+};
+
+async function readProofFile(path: string): Promise<Proof> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as Proof;
+  } catch (error) {
+    throw new InputError(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+const verify: Command = {
+  name: 'verify',
+  summary: 'verify an inclusion or consistency proof',
+  positionals: [1, 1],
+  options: {
+    root: { type: 'string' },
+    'leaf-data': { type: 'string' },
+    record: { type: 'string' },
+    'leaf-hash': { type: 'string' },
+    backend: { type: 'string' },
+  },
+  help: `Usage: merkle verify PROOF.json [--root HEX] [--leaf-data FILE | --record HEX | --leaf-hash HEX]
+
+Verifies a proof made by 'merkle proof' or 'merkle consistency'. Exit 0 and "valid" when it
+verifies; exit 1 and the reason on stderr when it does not.
+
+  --root HEX          the trusted root to check against (default: the proof's own root, which
+                      only shows the proof is self-consistent)
+  --leaf-data FILE    inclusion: the leaf's bytes (a block or a record), hashed under the profile
+  --record HEX        inclusion: the leaf's bytes as hex
+  --leaf-hash HEX     inclusion: the leaf hash (bitcoin: the txid in display order)
+  --backend B         auto | ${kBackendNames.join(' | ')}
+`,
+  async run(values, [proofPath]) {
+    const claims = ['leaf-data', 'record', 'leaf-hash'].filter((k) => values[k] !== undefined);
+    if (claims.length > 1) throw new UsageError(`--${claims.join(' and --')} exclude each other`);
+    let leaf: LeafClaim;
+    const leafData = str(values, 'leaf-data');
+    const record = str(values, 'record');
+    const leafHash = str(values, 'leaf-hash');
+    if (leafData !== undefined) {
+      try {
+        leaf = { data: new Uint8Array(await readFile(leafData)) };
+      } catch (error) {
+        throw new InputError(`--leaf-data ${leafData}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+    } else if (record !== undefined) leaf = { data: parseHex(record, '--record') };
+    else if (leafHash !== undefined) leaf = { leafHash };
+    const proof = await readProofFile(proofPath!);
+    const backend = str(values, 'backend');
+    if (backend !== undefined && !['auto', ...kBackendNames].includes(backend)) {
+      throw new InputError(`--backend must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(backend)}`);
+    }
+    await verifyProof(proof, { root: str(values, 'root'), leaf, backend: backend as 'auto' | undefined });
+    process.stdout.write('valid\n');
+    return EXIT_OK;
+  },
+};
+
+const backends: Command = {
+  name: 'backends',
+  summary: "list each hash's backends, their kernels, and what auto picks",
+  positionals: [0, 0],
+  options: { json: { type: 'boolean' } },
+  help: `Usage: merkle backends [--json]
+
+Lists, for each hash, every backend with the kernel it runs (or why it cannot run here), and
+the backend 'auto' picks.
+`,
+  async run(values) {
+    const reports = await describeBackends();
+    if (values.json) {
+      printJson(reports);
+      return EXIT_OK;
+    }
+    for (const report of reports) {
+      process.stdout.write(`${report.hash} (auto: ${report.auto ?? 'none'})\n`);
+      for (const b of report.backends) {
+        process.stdout.write(`  ${b.backend.padEnd(7)} ${b.kernel ?? `unavailable: ${b.unavailable}`}\n`);
+      }
+    }
+    return EXIT_OK;
+  },
+};
+
+export const kCommands: Record<string, Command> = { build, verify, backends };
+export { EXIT_FAILED };

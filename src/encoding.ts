@@ -1,0 +1,46 @@
+/**
+ * Hex in and out, with errors that say where the bad text is, and Bitcoin's display order
+ * (byte-reversed hashes, as bitcoin-cli prints them).
+ */
+import { InputError } from './errors.js';
+
+const kHexPattern = /^(?:[0-9a-fA-F]{2})*$/;
+
+/**
+ * parseHex decodes `text` (even length, 0-9a-f either case). `where` names the source in the
+ * error, e.g. "--record" or "records.txt line 12".
+ */
+export function parseHex(text: string, where: string): Uint8Array {
+  if (!kHexPattern.test(text)) {
+    const bad = text.search(/[^0-9a-fA-F]/);
+    const detail = bad >= 0 ? `bad character ${JSON.stringify(text[bad])} at column ${bad + 1}` : `odd length ${text.length}`;
+    throw new InputError(`${where}: invalid hex (${detail})`);
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
+
+/** parseDigestHex decodes a hash of exactly `size` bytes, reversing it when `reversed` (display order). */
+export function parseDigestHex(text: string, size: number, reversed: boolean, where: string): Uint8Array {
+  const bytes = parseHex(text, where);
+  if (bytes.length !== size) {
+    throw new InputError(`${where}: hash is ${bytes.length} bytes, want ${size}`);
+  }
+  return reversed ? bytes.reverse() : bytes;
+}
+
+/** toHex encodes bytes as lowercase hex, byte-reversed when `reversed` (display order). */
+export function toHex(bytes: Uint8Array, reversed = false): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return reversed ? Buffer.from(buffer).reverse().toString('hex') : buffer.toString('hex');
+}
+
+/**
+ * splitLines splits text into lines. A final newline ends the last line rather than starting
+ * an empty one; "\r\n" endings are accepted. Empty text has no lines.
+ */
+export function splitLines(text: string): string[] {
+  if (text.length === 0) return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}

@@ -1,0 +1,10 @@
+/**
+ * merkle-engine: build, prove and compare Merkle trees over large data.
+ */
+export { buildTree, type BuiltTree, type TreeInput } from './build.js';
+export { proveInclusion, proveConsistency, verifyProof, type InclusionProof, type ConsistencyProof, type Proof, type NodeSource, type VerifyOptions, type LeafClaim } from './proofs.js';
+export { fillBuildOptions, kDefaultBuildOptions, kDefaultBlockSize, type BuildOptions, type FilledBuildOptions, type LeafMode } from './options.js';
+export { describeBackends, selectKernel, kAutoOrder, type HashBackendsReport } from './hash/registry.js';
+export { kHashInfo, kHashNames, kBackendNames, type HashName, type BackendName, type BackendChoice, type HashKernel } from './hash/types.js';
+export { kProfiles, kProfileNames, type Profile, type ProfileName } from './tree/profile.js';
+export * from './errors.js';

@@ -1,0 +1,94 @@
+/**
+ * Build options: the one place where they are validated and defaulted. The API and the CLI
+ * both come through here; `name` turns an option key into what the user typed
+ * (`options.blockSize` for the API, `--block-size` for the CLI) so messages point at it.
+ */
+import { InputError } from './errors.js';
+import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
+import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
+
+/** How the input becomes leaves. */
+export type LeafMode = 'blocks' | 'records' | 'leaf-hashes';
+export const kLeafModes: readonly LeafMode[] = ['blocks', 'records', 'leaf-hashes'];
+
+export interface BuildOptions {
+  /** Tree profile; default `rfc9162`. */
+  profile?: ProfileName;
+  /** Hash function; default `sha256`. */
+  hash?: HashName;
+  /** Backend; default `auto` (the fastest available for the hash). */
+  backend?: BackendChoice;
+  /** Leaf block size in bytes for `blocks` mode; default 64 KiB. */
+  blockSize?: number;
+  /** How a file or stream input becomes leaves; default `blocks`. */
+  leaves?: LeafMode;
+  /** Abort the build. */
+  signal?: AbortSignal;
+}
+
+export interface FilledBuildOptions {
+  readonly profile: ProfileName;
+  readonly hash: HashName;
+  readonly backend: BackendChoice;
+  readonly blockSize: number;
+  readonly leaves: LeafMode;
+  readonly signal?: AbortSignal;
+}
+
+export const kDefaultBlockSize = 64 * 1024;
+
+export const kDefaultBuildOptions: Omit<FilledBuildOptions, 'signal'> = {
+  profile: 'rfc9162',
+  hash: 'sha256',
+  backend: 'auto',
+  blockSize: kDefaultBlockSize,
+  leaves: 'blocks',
+};
+
+/** Largest block size: one block must fit a single read buffer. */
+export const kMaxBlockSize = 1024 ** 3;
+
+export type OptionNamer = (key: string) => string;
+export const apiOptionName: OptionNamer = (key) => `options.${key}`;
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: string, name: OptionNamer): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new InputError(`${name(key)} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** fillBuildOptions validates `options` and fills in defaults; throws InputError naming the option. */
+export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer = apiOptionName): FilledBuildOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InputError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const profile = oneOf(options.profile ?? kDefaultBuildOptions.profile, kProfileNames, 'profile', name);
+  const hash = oneOf(options.hash ?? kDefaultBuildOptions.hash, kHashNames, 'hash', name);
+  const backend = oneOf(options.backend ?? kDefaultBuildOptions.backend, ['auto', ...kBackendNames] as const, 'backend', name);
+  const leaves = oneOf(options.leaves ?? kDefaultBuildOptions.leaves, kLeafModes, 'leaves', name);
+  const definition = kProfiles[profile];
+  if (definition.hashes && !definition.hashes.includes(hash)) {
+    throw new InputError(`${name('profile')} ${profile} is defined for ${definition.hashes.join(', ')} only, not ${hash} (set ${name('hash')})`);
+  }
+  if (leaves === 'leaf-hashes' && !definition.leavesFromHashes) {
+    throw new InputError(`${name('profile')} ${profile} cannot take leaf hashes: its leaves are computed from the data`);
+  }
+  if (leaves !== 'leaf-hashes' && !definition.leavesFromData) {
+    throw new InputError(`${name('profile')} ${profile} takes leaf hashes only (txids): use leaf hashes, not ${leaves}`);
+  }
+  if (leaves === 'records' && definition.minBlockSize !== undefined) {
+    throw new InputError(`${name('profile')} ${profile} takes fixed-size blocks only, not records`);
+  }
+  const blockSize = options.blockSize ?? (definition.minBlockSize ? Math.max(kDefaultBlockSize, definition.minBlockSize) : kDefaultBlockSize);
+  if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || blockSize > kMaxBlockSize) {
+    throw new InputError(`${name('blockSize')} must be a whole number of bytes from 1 to ${kMaxBlockSize}, got ${blockSize}`);
+  }
+  if (definition.minBlockSize !== undefined && (blockSize < definition.minBlockSize || (blockSize & (blockSize - 1)) !== 0)) {
+    throw new InputError(`${name('blockSize')} must be a power of two of at least ${definition.minBlockSize} bytes for ${profile}, got ${blockSize}`);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new InputError(`${name('signal')} must be an AbortSignal`);
+  }
+  return { profile, hash, backend, blockSize, leaves, signal: options.signal };
+}
