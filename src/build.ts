@@ -70,7 +70,14 @@ async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<s
  */
 export async function buildTree(input: TreeInput, options?: BuildOptions, name: OptionNamer = apiOptionName): Promise<BuiltTree> {
   const started = process.hrtime.bigint();
-  const filled = fillBuildOptions(options, name);
+  // { records } and { leafHashes } say their leaf mode themselves.
+  const impliedLeaves =
+    typeof input === 'object' && input !== null && 'records' in input
+      ? 'records'
+      : typeof input === 'object' && input !== null && 'leafHashes' in input
+        ? 'leaf-hashes'
+        : undefined;
+  const filled = fillBuildOptions(impliedLeaves ? { ...options, leaves: impliedLeaves } : options, name);
   const profile = kProfiles[filled.profile];
   const { hasher, backend, kernel } = await loadTreeHasher(profile, filled.hash, filled.backend);
   const d = hasher.digestSize;
