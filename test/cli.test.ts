@@ -1,0 +1,162 @@
+/**
+ * The CLI contract, by spawning bin/merkle.js: stdout, exit codes, and one-line errors that
+ * name the option, file or line. The library is the oracle for roots.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildTree } from '../src/build.js';
+import { merkle, tempDir } from './helpers/cli.js';
+import { readVectors, type BitcoinBlocks } from './helpers/vectors.js';
+
+const { dir, cleanup } = tempDir();
+afterAll(cleanup);
+const file = (name: string, content: string | Uint8Array): string => {
+  const at = path.join(dir, name);
+  writeFileSync(at, content);
+  return at;
+};
+
+const data = new Uint8Array(Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256));
+const dataFile = file('data.bin', data);
+
+describe('merkle build', () => {
+  it('prints the root of a file, equal to the library, for each profile and hash it fits', async () => {
+    for (const [profile, hash] of [['rfc9162', 'sha256'], ['classic', 'sha256'], ['rfc9162', 'blake3'], ['classic', 'sha3-256'], ['rfc9162', 'xxh128']] as const) {
+      const result = merkle(['build', dataFile, '--profile', profile, '--hash', hash, '--block-size', '4KiB']);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const tree = await buildTree(data, { profile, hash, blockSize: 4096 });
+      expect(result.stdout).toBe(`${tree.rootHex}\n`);
+    }
+  });
+
+  it('reads stdin with -', async () => {
+    const result = merkle(['build', '-', '--block-size', '1000'], { input: data });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${(await buildTree(data, { blockSize: 1000 })).rootHex}\n`);
+  });
+
+  it('--json has the documented fields', () => {
+    const result = merkle(['build', dataFile, '--json', '--block-size', '64KiB']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    for (const key of ['root', 'profile', 'hash', 'leaves', 'bytes', 'blockSize', 'threads', 'backend', 'seconds', 'bytesPerSecond']) {
+      expect(summary, key).toHaveProperty(key);
+    }
+    expect(summary.leaves).toBe(4);
+    expect(summary.bytes).toBe(data.length);
+    expect(summary.blockSize).toBe(65536);
+  });
+
+  it('--records: one hex record per line, empty line = empty record, final newline ends the last line', async () => {
+    const records = [new Uint8Array([0xab, 0xcd]), new Uint8Array(0), new Uint8Array([1])];
+    const want = (await buildTree({ records })).rootHex;
+    expect(merkle(['build', file('r1.txt', 'abcd\n\n01\n'), '--records']).stdout).toBe(`${want}\n`);
+    expect(merkle(['build', file('r2.txt', 'ABCD\r\n\r\n01'), '--records']).stdout).toBe(`${want}\n`);
+    const oneEmpty = (await buildTree({ records: [new Uint8Array(0)] })).rootHex;
+    expect(merkle(['build', file('r3.txt', '\n'), '--records']).stdout).toBe(`${oneEmpty}\n`);
+  });
+
+  it('--leaf-hashes with bitcoin: txids in display order give the block merkle root', () => {
+    const block = readVectors<BitcoinBlocks>('bitcoin_blocks.json').blocks.find((b) => b.tx_count > 100)!;
+    const result = merkle(['build', file('txids.txt', `${block.txids.join('\n')}\n`), '--leaf-hashes', '--profile', 'bitcoin']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(`${block.merkleroot}\n`);
+  });
+
+  it.each([
+    [['build', 'no-such-file.bin'], /no-such-file\.bin: cannot open \(no such file\)/],
+    [['build', dataFile, '--block-size', '0'], /--block-size must be a positive number of bytes/],
+    [['build', dataFile, '--block-size', '12XB'], /--block-size must be a number of bytes/],
+    [['build', dataFile, '--profile', 'merkle-dag'], /--profile must be one of rfc9162, classic, bitcoin/],
+    [['build', dataFile, '--hash', 'md5'], /--hash must be one of sha256, blake3, sha3-256, xxh128/],
+    [['build', dataFile, '--backend', 'gpu'], /--backend must be one of auto, native, node, wasm/],
+    [['build', dataFile, '--threads', 'two'], /--threads must be a whole number/],
+    [['build', dataFile, '--profile', 'bitcoin'], /--profile bitcoin takes leaf hashes only/],
+    [['build', dataFile, '--profile', 'bitcoin', '--records'], /--profile bitcoin takes leaf hashes only/],
+    [['build', dataFile, '--profile', 'bitcoin', '--hash', 'blake3', '--leaf-hashes'], /bitcoin is defined for sha256 only/],
+    [['build', dataFile, '--records', '--leaf-hashes'], /exclude each other/],
+    [['build', dataFile, '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['build'], /build: expected 1 argument\(s\), got 0/],
+    [['bulid', dataFile], /unknown command "bulid"/],
+  ])('exit 2 with one line naming the problem: %j', (args, message) => {
+    const result = merkle(args as string[]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a bad hex line is named by file and line number', () => {
+    const result = merkle(['build', file('bad.txt', 'abcd\n00\nabc\n'), '--records']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad\.txt line 3: invalid hex \(odd length 3\)/);
+    const wrongSize = merkle(['build', file('short.txt', `${'00'.repeat(32)}\n${'00'.repeat(31)}\n`), '--leaf-hashes']);
+    expect(wrongSize.code).toBe(2);
+    expect(wrongSize.stderr).toMatch(/short\.txt line 2: hash is 31 bytes, want 32/);
+    const badChar = merkle(['build', file('char.txt', 'zz\n'), '--records']);
+    expect(badChar.stderr).toMatch(/char\.txt line 1: invalid hex \(bad character "z" at column 1\)/);
+  });
+});
+
+describe('merkle --help', () => {
+  it.each(['build', 'verify', 'backends'])('%s --help exits 0 with usage', (command) => {
+    const result = merkle([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: merkle ${command}`));
+  });
+
+  it('top-level --help lists the commands', () => {
+    const result = merkle(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Commands:/);
+  });
+});
+
+describe('merkle backends', () => {
+  it('--json lists every hash with the kernel each backend runs and what auto picks', () => {
+    const result = merkle(['backends', '--json']);
+    expect(result.code).toBe(0);
+    const reports = JSON.parse(result.stdout) as Array<{ hash: string; auto?: string; backends: Array<{ backend: string; kernel?: string; unavailable?: string }> }>;
+    expect(reports.map((r) => r.hash)).toEqual(['sha256', 'blake3', 'sha3-256', 'xxh128']);
+    for (const report of reports) {
+      expect(report.auto).toBeDefined();
+      expect(report.backends.find((b) => b.backend === report.auto)?.kernel).toBeTruthy();
+      for (const b of report.backends) expect(Boolean(b.kernel) !== Boolean(b.unavailable)).toBe(true);
+    }
+  });
+});
+
+describe('merkle verify', () => {
+  it('exit 0 "valid" for a good proof; exit 1 naming the failure for a bad one', async () => {
+    const { proveInclusion } = await import('../src/proofs.js');
+    const records = Array.from({ length: 9 }, (_, i) => new Uint8Array([i, 1, 2]));
+    const tree = await buildTree({ records });
+    const proof = await proveInclusion(tree, 4);
+    const proofFile = file('proof.json', JSON.stringify(proof));
+    const ok = merkle(['verify', proofFile, '--root', tree.rootHex, '--record', '040102']);
+    expect(ok.stderr).toBe('');
+    expect([ok.code, ok.stdout]).toEqual([0, 'valid\n']);
+    const leafFile = file('leaf.bin', records[4]!);
+    expect(merkle(['verify', proofFile, '--leaf-data', leafFile]).code).toBe(0);
+    expect(merkle(['verify', proofFile, '--leaf-hash', proof.leafHash]).code).toBe(0);
+
+    const wrongLeaf = merkle(['verify', proofFile, '--record', '050102']);
+    expect(wrongLeaf.code).toBe(1);
+    expect(wrongLeaf.stderr).toMatch(/leaf hash mismatch/);
+    const wrongRoot = merkle(['verify', proofFile, '--root', '00'.repeat(32)]);
+    expect(wrongRoot.code).toBe(1);
+    expect(wrongRoot.stderr).toMatch(/root mismatch: calculated [0-9a-f]{64}, want 0{64}/);
+    const tampered = file('tampered.json', JSON.stringify({ ...proof, index: 5 }));
+    expect(merkle(['verify', tampered, '--root', tree.rootHex]).code).toBe(1);
+  });
+
+  it('exit 2 for an unreadable or malformed proof file, or bad hex', () => {
+    expect(merkle(['verify', path.join(dir, 'none.json')]).stderr).toMatch(/none\.json: cannot read \(ENOENT\)/);
+    const notJson = merkle(['verify', file('bad.json', '{oops')]);
+    expect([notJson.code, notJson.stderr]).toEqual([2, expect.stringMatching(/bad\.json: not valid JSON/)]);
+    const badRecord = merkle(['verify', file('p.json', '{}'), '--record', 'xyz']);
+    expect([badRecord.code, badRecord.stderr]).toEqual([2, expect.stringMatching(/--record: invalid hex/)]);
+  });
+});
