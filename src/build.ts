@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
 import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
-import { openForReading, treeFromFile, treeFromStream, type SourceIdentity } from './builders/file.js';
+import { openForReading, treeFromStream, type SourceIdentity } from './builders/file.js';
+import { MemoryLevelSink } from './builders/level-sink.js';
+import { treeFromFileParallel } from './builders/parallel.js';
+import { segmentLevelForBytes } from './tree/segments.js';
 import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
@@ -44,7 +47,14 @@ export interface BuiltTree extends NodeSource {
   readonly root: Uint8Array;
   /** The root as printed: lowercase hex, display order. */
   readonly rootHex: string;
-  readonly levels: TreeLevels;
+  /** Every level, when kept in memory (see BuildOptions.keepLevels). */
+  readonly levels?: TreeLevels;
+  /**
+   * Duplicating profiles: the tree ends a level in two equal nodes, so a tree with one node
+   * fewer there has the same root (CVE-2012-2459).
+   */
+  readonly ambiguous: boolean;
+  /** Threads that hashed. */
   readonly threads: number;
   readonly seconds: number;
   /** Identity of a file input (size, mtime), to detect a stale tree later. */
@@ -82,8 +92,10 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
   const { hasher, backend, kernel } = await loadTreeHasher(profile, filled.hash, filled.backend);
   const d = hasher.digestSize;
   let leafMode: LeafMode = filled.leaves;
-  let levels: TreeLevels;
+  let levels: TreeLevels | undefined;
+  let summary: { root: Uint8Array; size: number; ambiguous: boolean } | undefined;
   let bytes: number;
+  let threads = 1;
   let source: SourceIdentity | undefined;
   const sourceName = typeof input === 'string' ? input : 'input';
 
@@ -111,7 +123,26 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
       levels = treeFromBytes(input, filled.blockSize, hasher, profile.lone);
       bytes = input.length;
     } else if (typeof input === 'string') {
-      ({ tree: levels, bytes, source } = await treeFromFile(input, filled.blockSize, hasher, profile.lone, filled.signal));
+      let memory: MemoryLevelSink | undefined;
+      const built = await treeFromFileParallel({
+        path: input,
+        profile,
+        hash: filled.hash,
+        backend,
+        hasher,
+        blockSize: filled.blockSize,
+        threads: filled.threads,
+        segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
+        signal: filled.signal,
+        onProgress: filled.onProgress,
+        createSink: filled.keepLevels ? (size) => (memory = new MemoryLevelSink(size, d)) : undefined,
+        workerFile: (options as { workerFile?: string } | undefined)?.workerFile,
+      });
+      ({ bytes, source, threads } = built);
+      levels = memory
+        ? { size: built.size, digestSize: d, levels: memory.levels, root: built.root, ambiguous: built.ambiguous }
+        : undefined;
+      summary = built;
     } else if (isAsyncIterable(input)) {
       ({ tree: levels, bytes } = await treeFromStream(input, filled.blockSize, hasher, profile.lone, filled.signal));
     } else {
@@ -132,7 +163,8 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
       bytes = parsed.leaves.length;
     }
   }
-  if (profile.name === 'bitcoin' && levels.size === 0) {
+  const { root, size, ambiguous } = (levels ?? summary)!;
+  if (profile.name === 'bitcoin' && size === 0) {
     throw new InputError(`${sourceName}: the bitcoin profile needs at least one txid`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -143,15 +175,17 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
     kernel,
     leafMode,
     blockSize: leafMode === 'blocks' ? filled.blockSize : undefined,
-    size: levels.size,
+    size,
     bytes,
-    root: levels.root,
-    rootHex: toHex(levels.root, profile.reversedDisplay),
+    root,
+    rootHex: toHex(root, profile.reversedDisplay),
     levels,
-    threads: 1,
+    ambiguous,
+    threads,
     seconds,
     source,
     getNode(level: number, index: number): Uint8Array {
+      if (!levels) throw new RangeError('this tree kept no levels in memory: build with keepLevels, or write a tree file');
       const nodes = levels.levels[level];
       if (!nodes || !Number.isSafeInteger(index) || index < 0 || (index + 1) * d > nodes.length) {
         throw new RangeError(`no node (${level}, ${index}) in a tree of ${levels.size} leaves`);

@@ -3,6 +3,7 @@
  * both come through here; `name` turns an option key into what the user typed
  * (`options.blockSize` for the API, `--block-size` for the CLI) so messages point at it.
  */
+import { availableParallelism } from 'node:os';
 import { InputError } from './errors.js';
 import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
 import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
@@ -22,6 +23,14 @@ export interface BuildOptions {
   blockSize?: number;
   /** How a file or stream input becomes leaves; default `blocks`. */
   leaves?: LeafMode;
+  /** Hashing threads for file inputs; default one per core. */
+  threads?: number;
+  /** Bytes of data per pool task (rounded down to a power-of-two number of blocks); default 8 MiB. */
+  segmentSize?: number;
+  /** Keep every level in memory (so the result answers proofs); default true except for file inputs. */
+  keepLevels?: boolean;
+  /** Called as data is hashed. */
+  onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   /** Abort the build. */
   signal?: AbortSignal;
 }
@@ -32,18 +41,27 @@ export interface FilledBuildOptions {
   readonly backend: BackendChoice;
   readonly blockSize: number;
   readonly leaves: LeafMode;
+  readonly threads: number;
+  readonly segmentSize: number;
+  readonly keepLevels?: boolean;
+  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   readonly signal?: AbortSignal;
 }
 
 export const kDefaultBlockSize = 64 * 1024;
+export const kDefaultSegmentSize = 8 * 1024 * 1024;
+/** More threads than this is a mistake, not a plan. */
+export const kMaxThreads = 256;
 
-export const kDefaultBuildOptions: Omit<FilledBuildOptions, 'signal'> = {
+export const kDefaultBuildOptions = {
   profile: 'rfc9162',
   hash: 'sha256',
   backend: 'auto',
   blockSize: kDefaultBlockSize,
   leaves: 'blocks',
-};
+  threads: Math.max(1, availableParallelism()),
+  segmentSize: kDefaultSegmentSize,
+} as const satisfies Omit<FilledBuildOptions, 'signal' | 'onProgress' | 'keepLevels'>;
 
 /** Largest block size: one block must fit a single read buffer. */
 export const kMaxBlockSize = 1024 ** 3;
@@ -90,5 +108,19 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InputError(`${name('signal')} must be an AbortSignal`);
   }
-  return { profile, hash, backend, blockSize, leaves, signal: options.signal };
+  const threads = options.threads ?? kDefaultBuildOptions.threads;
+  if (!Number.isSafeInteger(threads) || threads < 1 || threads > kMaxThreads) {
+    throw new InputError(`${name('threads')} must be a whole number from 1 to ${kMaxThreads}, got ${threads}`);
+  }
+  const segmentSize = options.segmentSize ?? Math.max(kDefaultSegmentSize, blockSize);
+  if (!Number.isSafeInteger(segmentSize) || segmentSize < blockSize) {
+    throw new InputError(`${name('segmentSize')} must be a whole number of bytes of at least the block size (${blockSize}), got ${segmentSize}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new InputError(`${name('onProgress')} must be a function`);
+  }
+  if (options.keepLevels !== undefined && typeof options.keepLevels !== 'boolean') {
+    throw new InputError(`${name('keepLevels')} must be a boolean`);
+  }
+  return { profile, hash, backend, blockSize, leaves, threads, segmentSize, keepLevels: options.keepLevels, onProgress: options.onProgress, signal: options.signal };
 }

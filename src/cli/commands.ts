@@ -9,11 +9,12 @@ import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
 import { describeBackends } from '../hash/registry.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
-import { kDefaultBlockSize, type BuildOptions, type OptionNamer } from '../options.js';
+import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
 import { verifyProof, type LeafClaim, type Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
+import { createProgressBar } from './progress.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -33,6 +34,7 @@ const kFlagNames: Record<string, string> = {
   hash: '--hash',
   backend: '--backend',
   leaves: '--records/--leaf-hashes',
+  segmentSize: '--segment-size',
 };
 const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
 
@@ -42,8 +44,8 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function parseThreads(text: string | undefined): number {
-  if (text === undefined) return 1;
+function parseThreads(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const threads = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(threads) || threads < 1) {
     throw new InputError(`--threads must be a whole number of at least 1, got ${JSON.stringify(text)}`);
@@ -63,6 +65,9 @@ const build: Command = {
     profile: { type: 'string' },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    'segment-size': { type: 'string' },
+    progress: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
     json: { type: 'boolean' },
   },
   help: `Usage: merkle build INPUT [options]
@@ -82,7 +87,13 @@ Tree:
   --hash H            ${kHashNames.join(' | ')} (default sha256; xxh128 is a
                       non-cryptographic checksum)
   --backend B         auto | ${kBackendNames.join(' | ')} (default auto: the fastest available)
-  --threads N         hashing threads (default 1; this version hashes on one thread)
+
+Speed:
+  --threads N         hashing threads for file inputs (default: one per core, here ${kDefaultBuildOptions.threads})
+  --segment-size N    data per worker task (default ${formatByteSize(kDefaultSegmentSize)}; rounded down to a
+                      power-of-two number of blocks)
+  --progress, --no-progress
+                      show a progress bar on stderr (default: when stderr is a terminal)
 
 Output:
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
@@ -95,15 +106,31 @@ Output:
       throw new UsageError('--block-size applies to block leaves, not --records or --leaf-hashes');
     }
     const threads = parseThreads(str(values, 'threads'));
+    const segmentSizeText = str(values, 'segment-size');
+    const showProgress = values['no-progress'] ? false : Boolean(values.progress) || process.stderr.isTTY;
+    const bar = showProgress ? createProgressBar(process.stderr) : undefined;
+    const abort = new AbortController();
+    const onSigint = () => abort.abort(new InputError('interrupted (SIGINT)'));
+    process.once('SIGINT', onSigint);
     const options: BuildOptions = {
       profile: str(values, 'profile') as BuildOptions['profile'],
       hash: str(values, 'hash') as BuildOptions['hash'],
       backend: str(values, 'backend') as BuildOptions['backend'],
       blockSize: blockSizeText === undefined ? undefined : parseByteSize(blockSizeText, '--block-size'),
       leaves: values.records ? 'records' : values['leaf-hashes'] ? 'leaf-hashes' : 'blocks',
+      threads,
+      segmentSize: segmentSizeText === undefined ? undefined : parseByteSize(segmentSizeText, '--segment-size'),
+      onProgress: bar ? (progress) => bar.update(progress) : undefined,
+      signal: abort.signal,
     };
     const source = input === '-' ? process.stdin : input!;
-    const tree = await buildTree(source, options, cliOptionName);
+    let tree;
+    try {
+      tree = await buildTree(source, options, cliOptionName);
+    } finally {
+      bar?.done();
+      process.off('SIGINT', onSigint);
+    }
     if (values.json) {
       printJson({
         root: tree.rootHex,
@@ -113,7 +140,7 @@ Output:
         bytes: tree.bytes,
         blockSize: tree.blockSize ?? null,
         leafMode: tree.leafMode,
-        threads: Math.min(threads, tree.threads),
+        threads: tree.threads,
         backend: tree.backend,
         kernel: tree.kernel,
         seconds: tree.seconds,

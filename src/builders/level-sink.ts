@@ -1,0 +1,30 @@
+/**
+ * LevelSink: where a builder puts nodes as it makes them — a tree file being written at final
+ * offsets, or memory. Builders may deliver runs of a level out of order.
+ */
+import { levelCount, levelSize } from '../tree/levels.js';
+
+export interface LevelSink {
+  /** writeNodes stores `nodes` (whole digests) as nodes firstIndex, firstIndex+1, … of `level`. */
+  writeNodes(level: number, firstIndex: number, nodes: Uint8Array): void | Promise<void>;
+}
+
+/** MemoryLevelSink holds every level of a tree of known size in memory. */
+export class MemoryLevelSink implements LevelSink {
+  readonly levels: Uint8Array[];
+  readonly #digestSize: number;
+
+  constructor(size: number, digestSize: number) {
+    this.#digestSize = digestSize;
+    this.levels = Array.from({ length: levelCount(size) }, (_, l) => new Uint8Array(levelSize(size, l) * digestSize));
+  }
+
+  writeNodes(level: number, firstIndex: number, nodes: Uint8Array): void {
+    this.levels[level]!.set(nodes, firstIndex * this.#digestSize);
+  }
+}
+
+/** writeLevels sends whole levels (levels[0] is level `baseLevel`) to a sink. */
+export async function writeLevels(sink: LevelSink, levels: readonly Uint8Array[], baseLevel = 0): Promise<void> {
+  for (const [l, nodes] of levels.entries()) await sink.writeNodes(baseLevel + l, 0, nodes);
+}

@@ -1,0 +1,188 @@
+/**
+ * The parallel file builder. The file is cut into segments of 2^k blocks; pool workers hash
+ * whole segments, each reading its own byte range; results may arrive in any order. The main
+ * thread writes each segment's levels at their final places, keeps the segment roots (the
+ * tree's level k: 32 bytes per segment, so 4 MiB per TiB at 8 MiB segments), and builds the
+ * levels above them at the end.
+ *
+ * At most 2 × threads segments are in flight, so memory is bounded by threads × segment size
+ * whatever the file size.
+ */
+import { stat } from 'node:fs/promises';
+import { InputError, MerkleError } from '../errors.js';
+import type { BackendName, HashName } from '../hash/types.js';
+import { createHashPool, type HashPool } from '../pool/pool.js';
+import type { SegmentTask } from '../pool/task.js';
+import { buildLevels, endsInDuplicatePair } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import type { Profile } from '../tree/profile.js';
+import { planSegments, segmentAt, segmentLevelWidths } from '../tree/segments.js';
+import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
+import { writeLevels, type LevelSink } from './level-sink.js';
+
+export interface ParallelFileBuild {
+  readonly path: string;
+  readonly profile: Profile;
+  readonly hash: HashName;
+  /** The backend resolved in the main thread; workers use the same. */
+  readonly backend: BackendName;
+  /** The main thread's hasher, for the levels above the segments. */
+  readonly hasher: TreeHasher;
+  readonly blockSize: number;
+  readonly threads: number;
+  /** log2 of blocks per segment. */
+  readonly segmentLevel: number;
+  /** Makes the sink for a tree of `leafCount` leaves once the file's size is known; none = keep only the root. */
+  readonly createSink?: (leafCount: number) => LevelSink | Promise<LevelSink>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+  /** Replaces the pool's worker file (fault-injection tests). */
+  readonly workerFile?: string;
+}
+
+export interface ParallelFileResult {
+  readonly root: Uint8Array;
+  readonly size: number;
+  readonly bytes: number;
+  readonly source: SourceIdentity;
+  readonly ambiguous: boolean;
+  /** Threads that hashed (1 when the file fit one segment and was hashed in-thread). */
+  readonly threads: number;
+}
+
+/** SegmentError: a segment could not be hashed; the message names the segment and its bytes. */
+export class SegmentError extends MerkleError {
+  readonly segmentIndex: number;
+  constructor(segmentIndex: number, begin: number, end: number, cause: unknown) {
+    super('ERR_MERKLE_SEGMENT', `segment ${segmentIndex} (bytes ${begin}–${end}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.segmentIndex = segmentIndex;
+  }
+}
+
+export async function treeFromFileParallel(build: ParallelFileBuild): Promise<ParallelFileResult> {
+  const { path, blockSize, hasher, profile, signal } = build;
+  await (await openForReading(path)).close();
+  const before = await stat(path);
+  if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
+  const size = Math.ceil(before.size / blockSize);
+  const plan = planSegments(Math.max(size, 1), build.segmentLevel);
+  const sink = await build.createSink?.(size);
+
+  if (size <= plan.segmentLeaves) {
+    // One segment or less: a worker would only add start-up time.
+    const { tree, bytes, source } = await treeFromFile(path, blockSize, hasher, profile.lone, signal);
+    if (sink) await writeLevels(sink, tree.levels);
+    build.onProgress?.({ bytesDone: bytes, bytesTotal: bytes });
+    return { root: tree.root, size: tree.size, bytes, source, ambiguous: tree.ambiguous, threads: 1 };
+  }
+
+  const d = hasher.digestSize;
+  const k = plan.segmentLevel;
+  const segmentBytes = plan.segmentLeaves * blockSize;
+  const segmentRoots = new Uint8Array(plan.segmentCount * d);
+  let ambiguous = false;
+  let bytesDone = 0;
+
+  const taskFor = (index: number): SegmentTask => {
+    const segment = segmentAt(plan, size, index);
+    const byteOffset = index * segmentBytes;
+    return {
+      path,
+      profile: profile.name,
+      hash: build.hash,
+      backend: build.backend,
+      blockSize,
+      segmentIndex: index,
+      firstLeaf: segment.firstLeaf,
+      byteOffset,
+      byteLength: Math.min(segmentBytes, before.size - byteOffset),
+      topLevel: k,
+    };
+  };
+
+  const accept = async (task: SegmentTask, levels: Uint8Array): Promise<void> => {
+    const widths = segmentLevelWidths(Math.ceil(task.byteLength / blockSize), k);
+    let offset = 0;
+    for (const [level, width] of widths.entries()) {
+      const nodes = levels.subarray(offset * d, (offset + width) * d);
+      if (level < k) {
+        await sink?.writeNodes(level, task.segmentIndex * 2 ** (k - level), nodes);
+        // Only the last segment holds the ends of levels 0..k-1 (segments are aligned to 2^k).
+        if (profile.lone === 'duplicate' && task.segmentIndex === plan.segmentCount - 1) {
+          ambiguous ||= endsInDuplicatePair(nodes, width, d);
+        }
+      } else {
+        segmentRoots.set(nodes, task.segmentIndex * d);
+      }
+      offset += width;
+    }
+    bytesDone += task.byteLength;
+    build.onProgress?.({ bytesDone, bytesTotal: before.size });
+  };
+
+  const pool = createHashPool(build.threads, build.workerFile);
+  const internal = new AbortController();
+  const onAbort = () => internal.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await runWindowed(pool, plan.segmentCount, 2 * build.threads, taskFor, accept, internal, signal);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await pool.destroy();
+  }
+
+  const after = await stat(path);
+  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+    throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeMs !== before.mtimeMs})`);
+  }
+  const upper = buildLevels(segmentRoots, plan.segmentCount, hasher, profile.lone);
+  if (sink) await writeLevels(sink, upper.levels, k);
+  return {
+    root: upper.root,
+    size,
+    bytes: before.size,
+    source: { size: before.size, mtimeMs: before.mtimeMs },
+    ambiguous: ambiguous || upper.ambiguous,
+    threads: build.threads,
+  };
+}
+
+/**
+ * runWindowed runs tasks 0..count-1 with at most `window` in flight, handing each result to
+ * `accept` as it arrives. The first failure aborts the rest and is what rejects.
+ */
+async function runWindowed(
+  pool: HashPool,
+  count: number,
+  window: number,
+  taskFor: (index: number) => SegmentTask,
+  accept: (task: SegmentTask, levels: Uint8Array) => Promise<void>,
+  internal: AbortController,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const runOne = async (): Promise<void> => {
+    while (next < count && failure === undefined) {
+      signal?.throwIfAborted();
+      const task = taskFor(next++);
+      try {
+        await accept(task, await pool.run(task, internal.signal));
+      } catch (error) {
+        if (failure === undefined) {
+          failure = signal?.aborted
+            ? signal.reason
+            : error instanceof MerkleError
+              ? error
+              : /data changed during build/.test(String((error as Error)?.message))
+                ? new InputError((error as Error).message)
+                : new SegmentError(task.segmentIndex, task.byteOffset, task.byteOffset + task.byteLength, error);
+          internal.abort(failure);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, count) }, runOne));
+  if (failure !== undefined) throw failure;
+  signal?.throwIfAborted();
+}

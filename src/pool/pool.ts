@@ -1,0 +1,38 @@
+/**
+ * The hashing pool: piscina worker threads running dist/pool/worker.js. Threading is a
+ * parameter of the build, not of the hash: each task is one segment.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { SegmentTask } from './task.js';
+
+const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Workers need compiled JS (Node 20 cannot run .ts in workers), so the pool always loads dist/. */
+export const kWorkerFile = path.join(kPackageRoot, 'dist', 'pool', 'worker.js');
+
+/** defaultThreads is the number of hashing threads when none is asked for: one per core. */
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+export interface HashPool {
+  run(task: SegmentTask, signal?: AbortSignal): Promise<Uint8Array>;
+  destroy(): Promise<void>;
+}
+
+/** createHashPool starts `threads` workers. `workerFile` replaces the worker (tests inject faults). */
+export function createHashPool(threads: number, workerFile: string = kWorkerFile): HashPool {
+  const pool = new Piscina({
+    filename: workerFile,
+    minThreads: threads,
+    maxThreads: threads,
+    // Segments are CPU-bound; more than one queued task per thread only adds latency.
+    concurrentTasksPerWorker: 1,
+  });
+  return {
+    run: (task, signal) => pool.run(task, signal ? { signal } : {}) as Promise<Uint8Array>,
+    destroy: () => pool.destroy(),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The parallel file builder against the in-memory builder: random file sizes (0, 1, block ± 1,
+ * segment ± 1 block, several segments + a short tail) × profiles × hashes × threads 1/2 ×
+ * segment sizes — the root and every node. Then faults: a crashed worker, abort, a file that
+ * changes during the build.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildTree } from '../src/build.js';
+import { InputError } from '../src/errors.js';
+import { SegmentError } from '../src/builders/parallel.js';
+import type { HashName } from '../src/hash/types.js';
+import { tempDir } from './helpers/cli.js';
+import { randomBytes, seededRandom } from './helpers/reference.js';
+import { kRepoRoot } from './helpers/vectors.js';
+
+const { dir, cleanup } = tempDir();
+afterAll(cleanup);
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+describe('parallel file builds equal in-memory builds', () => {
+  const random = seededRandom(4242);
+  const blockSize = 1024;
+  const segmentSize = 8 * blockSize;
+  const sizes = [0, 1, blockSize - 1, blockSize, blockSize + 1, segmentSize - blockSize, segmentSize - 1, segmentSize, segmentSize + 1,
+    segmentSize + blockSize, 5 * segmentSize + 3 * blockSize + 17, 16 * segmentSize, 16 * segmentSize + 1];
+  const combos: Array<{ profile: 'rfc9162' | 'classic'; hash: HashName }> = [
+    { profile: 'rfc9162', hash: 'sha256' },
+    { profile: 'classic', hash: 'sha256' },
+    { profile: 'rfc9162', hash: 'blake3' },
+    { profile: 'classic', hash: 'xxh128' },
+  ];
+
+  it.each(combos)('$profile/$hash: every size × threads 1, 2 × segment sizes (seed 4242)', async ({ profile, hash }) => {
+    for (const size of sizes) {
+      const data = randomBytes(random, size);
+      const file = path.join(dir, `data-${size}.bin`);
+      writeFileSync(file, data);
+      const want = await buildTree(data, { profile, hash, blockSize });
+      for (const threads of [1, 2]) {
+        for (const segment of [blockSize, segmentSize, 4 * segmentSize]) {
+          const got = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, keepLevels: true });
+          const where = `${size} bytes, ${threads} threads, segments of ${segment}`;
+          expect(hex(got.root), where).toBe(hex(want.root));
+          expect(got.size, where).toBe(want.size);
+          expect(got.bytes, where).toBe(size);
+          expect(got.levels!.levels.map(hex), where).toEqual(want.levels!.levels.map(hex));
+          expect(got.ambiguous, where).toBe(want.ambiguous);
+        }
+      }
+    }
+  });
+
+  it('reports progress up to the whole file, and uses the threads asked for', async () => {
+    const file = path.join(dir, 'progress.bin');
+    writeFileSync(file, randomBytes(random, 40 * 4096 + 5));
+    const seen: number[] = [];
+    const tree = await buildTree(file, { blockSize: 4096, segmentSize: 4 * 4096, threads: 2, onProgress: (p) => seen.push(p.bytesDone) });
+    expect(seen.at(-1)).toBe(40 * 4096 + 5);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(tree.threads).toBe(2);
+    expect(tree.levels).toBeUndefined();
+  });
+});
+
+describe('faults', () => {
+  const file = path.join(dir, 'faults.bin');
+  writeFileSync(file, randomBytes(seededRandom(1), 64 * 1024));
+  const options = { blockSize: 1024, segmentSize: 4096, threads: 2 };
+
+  it('a worker that dies fails the build with an error naming the segment', async () => {
+    const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'crashing-worker.mjs');
+    const build = buildTree(file, { ...options, workerFile } as never);
+    await expect(build).rejects.toBeInstanceOf(SegmentError);
+    await expect(build).rejects.toThrow(/segment 2 \(bytes 8192–12288\) failed/);
+  });
+
+  it('a file that grows during the build fails it: "data changed during build"', async () => {
+    const growing = path.join(dir, 'growing.bin');
+    writeFileSync(growing, randomBytes(seededRandom(2), 64 * 1024));
+    const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'appending-worker.mjs');
+    const build = buildTree(growing, { ...options, threads: 1, workerFile } as never);
+    await expect(build).rejects.toBeInstanceOf(InputError);
+    await expect(build).rejects.toThrow(/data changed during build/);
+  });
+
+  it('an AbortSignal stops the build', async () => {
+    const controller = new AbortController();
+    const build = buildTree(file, { ...options, signal: controller.signal, onProgress: () => controller.abort(new Error('stop now')) });
+    await expect(build).rejects.toThrow(/stop now/);
+  });
+
+  it('validates threads and segment size, naming the option', async () => {
+    await expect(buildTree(file, { threads: 0 })).rejects.toThrow(/options\.threads must be a whole number from 1 to 256, got 0/);
+    await expect(buildTree(file, { blockSize: 4096, segmentSize: 100 })).rejects.toThrow(/options\.segmentSize must be a whole number of bytes of at least the block size \(4096\)/);
+  });
+});
