@@ -121,13 +121,9 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
   };
 
   const pool = createHashPool(build.threads, build.workerFile);
-  const internal = new AbortController();
-  const onAbort = () => internal.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await runWindowed(pool, plan.segmentCount, 2 * build.threads, taskFor, accept, internal, signal);
+    await runWindowed(pool, plan.segmentCount, 2 * build.threads, taskFor, accept, signal);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     await pool.destroy();
   }
 
@@ -149,7 +145,9 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
 
 /**
  * runWindowed runs tasks 0..count-1 with at most `window` in flight, handing each result to
- * `accept` as it arrives. The first failure aborts the rest and is what rejects.
+ * `accept` as it arrives. The first failure or an abort stops new tasks and is what rejects.
+ * Running tasks are left to finish (at most `window` segments): cancelling a task inside a
+ * piscina worker races with its reply, and a segment takes milliseconds.
  */
 async function runWindowed(
   pool: HashPool,
@@ -157,17 +155,15 @@ async function runWindowed(
   window: number,
   taskFor: (index: number) => SegmentTask,
   accept: (task: SegmentTask, levels: Uint8Array) => Promise<void>,
-  internal: AbortController,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let next = 0;
   let failure: unknown;
   const runOne = async (): Promise<void> => {
-    while (next < count && failure === undefined) {
-      signal?.throwIfAborted();
+    while (next < count && failure === undefined && !signal?.aborted) {
       const task = taskFor(next++);
       try {
-        await accept(task, await pool.run(task, internal.signal));
+        await accept(task, await pool.run(task));
       } catch (error) {
         if (failure === undefined) {
           failure = signal?.aborted
@@ -177,7 +173,6 @@ async function runWindowed(
               : /data changed during build/.test(String((error as Error)?.message))
                 ? new InputError((error as Error).message)
                 : new SegmentError(task.segmentIndex, task.byteOffset, task.byteOffset + task.byteLength, error);
-          internal.abort(failure);
         }
       }
     }

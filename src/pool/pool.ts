@@ -18,7 +18,7 @@ export function defaultThreads(): number {
 }
 
 export interface HashPool {
-  run(task: SegmentTask, signal?: AbortSignal): Promise<Uint8Array>;
+  run(task: SegmentTask): Promise<Uint8Array>;
   destroy(): Promise<void>;
 }
 
@@ -32,7 +32,7 @@ export function createHashPool(threads: number, workerFile: string = kWorkerFile
     concurrentTasksPerWorker: 1,
   });
   return {
-    run: (task, signal) => pool.run(task, signal ? { signal } : {}) as Promise<Uint8Array>,
+    run: (task) => pool.run(task) as Promise<Uint8Array>,
     destroy: () => pool.destroy(),
   };
 }
