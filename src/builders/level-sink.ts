@@ -28,3 +28,35 @@ export class MemoryLevelSink implements LevelSink {
 export async function writeLevels(sink: LevelSink, levels: readonly Uint8Array[], baseLevel = 0): Promise<void> {
   for (const [l, nodes] of levels.entries()) await sink.writeNodes(baseLevel + l, 0, nodes);
 }
+
+/** GrowingLevelSink holds every level in memory for a tree whose size is not known up front (streams). */
+export class GrowingLevelSink implements LevelSink {
+  #levels: Uint8Array[] = [];
+  #lengths: number[] = [];
+  readonly #digestSize: number;
+
+  constructor(digestSize: number) {
+    this.#digestSize = digestSize;
+  }
+
+  writeNodes(level: number, firstIndex: number, nodes: Uint8Array): void {
+    while (this.#levels.length <= level) {
+      this.#levels.push(new Uint8Array(0));
+      this.#lengths.push(0);
+    }
+    const end = firstIndex * this.#digestSize + nodes.length;
+    let target = this.#levels[level]!;
+    if (end > target.length) {
+      const grown = new Uint8Array(Math.max(end, target.length * 2));
+      grown.set(target);
+      this.#levels[level] = target = grown;
+    }
+    target.set(nodes, firstIndex * this.#digestSize);
+    this.#lengths[level] = Math.max(this.#lengths[level]!, end);
+  }
+
+  /** levels returns the levels written so far, each trimmed to its length. */
+  levels(): Uint8Array[] {
+    return this.#levels.map((level, l) => level.subarray(0, this.#lengths[l]));
+  }
+}

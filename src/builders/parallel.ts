@@ -13,12 +13,12 @@ import { InputError, MerkleError } from '../errors.js';
 import type { BackendName, HashName } from '../hash/types.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
 import type { SegmentTask } from '../pool/task.js';
-import { buildLevels, endsInDuplicatePair } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import type { Profile } from '../tree/profile.js';
-import { planSegments, segmentAt, segmentLevelWidths } from '../tree/segments.js';
+import { planSegments, segmentAt } from '../tree/segments.js';
 import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
+import { SegmentAssembler } from './segment-assembly.js';
 
 export interface ParallelFileBuild {
   readonly path: string;
@@ -76,53 +76,37 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     return { root: tree.root, size: tree.size, bytes, source, ambiguous: tree.ambiguous, threads: 1 };
   }
 
-  const d = hasher.digestSize;
   const k = plan.segmentLevel;
   const segmentBytes = plan.segmentLeaves * blockSize;
-  const segmentRoots = new Uint8Array(plan.segmentCount * d);
-  let ambiguous = false;
+  const assembler = new SegmentAssembler(hasher, profile.lone, k, sink);
   let bytesDone = 0;
 
-  const taskFor = (index: number): SegmentTask => {
-    const segment = segmentAt(plan, size, index);
+  const jobFor = (index: number): SegmentJob => {
     const byteOffset = index * segmentBytes;
-    return {
-      path,
+    const byteLength = Math.min(segmentBytes, before.size - byteOffset);
+    const task: SegmentTask = {
+      source: { path, byteOffset, byteLength },
       profile: profile.name,
       hash: build.hash,
       backend: build.backend,
       blockSize,
       segmentIndex: index,
-      firstLeaf: segment.firstLeaf,
-      byteOffset,
-      byteLength: Math.min(segmentBytes, before.size - byteOffset),
+      firstLeaf: segmentAt(plan, size, index).firstLeaf,
       topLevel: k,
     };
+    return { task, byteOffset, byteLength };
   };
 
-  const accept = async (task: SegmentTask, levels: Uint8Array): Promise<void> => {
-    const widths = segmentLevelWidths(Math.ceil(task.byteLength / blockSize), k);
-    let offset = 0;
-    for (const [level, width] of widths.entries()) {
-      const nodes = levels.subarray(offset * d, (offset + width) * d);
-      if (level < k) {
-        await sink?.writeNodes(level, task.segmentIndex * 2 ** (k - level), nodes);
-        // Only the last segment holds the ends of levels 0..k-1 (segments are aligned to 2^k).
-        if (profile.lone === 'duplicate' && task.segmentIndex === plan.segmentCount - 1) {
-          ambiguous ||= endsInDuplicatePair(nodes, width, d);
-        }
-      } else {
-        segmentRoots.set(nodes, task.segmentIndex * d);
-      }
-      offset += width;
-    }
-    bytesDone += task.byteLength;
+  const accept = async ({ task, byteLength }: SegmentJob, levels: Uint8Array): Promise<void> => {
+    const index = task.segmentIndex;
+    await assembler.accept(index, Math.ceil(byteLength / blockSize), levels, index === plan.segmentCount - 1);
+    bytesDone += byteLength;
     build.onProgress?.({ bytesDone, bytesTotal: before.size });
   };
 
   const pool = createHashPool(build.threads, build.workerFile);
   try {
-    await runWindowed(pool, plan.segmentCount, 2 * build.threads, taskFor, accept, signal);
+    await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal);
   } finally {
     await pool.destroy();
   }
@@ -131,16 +115,22 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
   if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
     throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeMs !== before.mtimeMs})`);
   }
-  const upper = buildLevels(segmentRoots, plan.segmentCount, hasher, profile.lone);
-  if (sink) await writeLevels(sink, upper.levels, k);
+  const { root, ambiguous } = await assembler.finish(plan.segmentCount);
   return {
-    root: upper.root,
+    root,
     size,
     bytes: before.size,
     source: { size: before.size, mtimeMs: before.mtimeMs },
-    ambiguous: ambiguous || upper.ambiguous,
+    ambiguous,
     threads: build.threads,
   };
+}
+
+/** A segment task with the byte range it covers, for progress and error messages. */
+interface SegmentJob {
+  readonly task: SegmentTask;
+  readonly byteOffset: number;
+  readonly byteLength: number;
 }
 
 /**
@@ -153,17 +143,17 @@ async function runWindowed(
   pool: HashPool,
   count: number,
   window: number,
-  taskFor: (index: number) => SegmentTask,
-  accept: (task: SegmentTask, levels: Uint8Array) => Promise<void>,
+  jobFor: (index: number) => SegmentJob,
+  accept: (job: SegmentJob, levels: Uint8Array) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let next = 0;
   let failure: unknown;
   const runOne = async (): Promise<void> => {
     while (next < count && failure === undefined && !signal?.aborted) {
-      const task = taskFor(next++);
+      const job = jobFor(next++);
       try {
-        await accept(task, await pool.run(task));
+        await accept(job, await pool.run(job.task));
       } catch (error) {
         if (failure === undefined) {
           failure = signal?.aborted
@@ -172,7 +162,7 @@ async function runWindowed(
               ? error
               : /data changed during build/.test(String((error as Error)?.message))
                 ? new InputError((error as Error).message)
-                : new SegmentError(task.segmentIndex, task.byteOffset, task.byteOffset + task.byteLength, error);
+                : new SegmentError(job.task.segmentIndex, job.byteOffset, job.byteOffset + job.byteLength, error);
         }
       }
     }

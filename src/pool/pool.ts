@@ -32,7 +32,8 @@ export function createHashPool(threads: number, workerFile: string = kWorkerFile
     concurrentTasksPerWorker: 1,
   });
   return {
-    run: (task) => pool.run(task) as Promise<Uint8Array>,
+    // A stream segment's bytes are transferred to the worker, not copied.
+    run: (task) => pool.run(task, 'data' in task.source ? { transferList: [task.source.data.buffer as ArrayBuffer] } : {}) as Promise<Uint8Array>,
     destroy: () => pool.destroy(),
   };
 }

@@ -1,9 +1,17 @@
-/** The message a pool worker receives: which bytes of which file to hash as which segment. */
+/** The message a pool worker receives: which bytes to hash as which segment. */
 import type { BackendChoice, HashName } from '../hash/types.js';
 import type { ProfileName } from '../tree/profile.js';
 
+/**
+ * Where a segment's bytes are: a byte range of a file the worker reads itself, or bytes
+ * transferred to the worker (streams, which only the main thread can read).
+ */
+export type SegmentSource =
+  | { readonly path: string; readonly byteOffset: number; readonly byteLength: number }
+  | { readonly data: Uint8Array };
+
 export interface SegmentTask {
-  readonly path: string;
+  readonly source: SegmentSource;
   readonly profile: ProfileName;
   readonly hash: HashName;
   /** The backend chosen in the main thread (never `auto`, so every thread uses the same). */
@@ -11,7 +19,5 @@ export interface SegmentTask {
   readonly blockSize: number;
   readonly segmentIndex: number;
   readonly firstLeaf: number;
-  readonly byteOffset: number;
-  readonly byteLength: number;
   readonly topLevel: number;
 }

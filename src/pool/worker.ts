@@ -1,8 +1,8 @@
 /**
  * Pool worker entry (runs in a worker thread; compiled to dist/pool/worker.js, which is what
- * piscina loads). Each task hashes one segment of a file: the worker reads the segment's bytes
+ * piscina loads). Each task hashes one segment. For a file the worker reads the segment's bytes
  * itself with positioned reads into a buffer it reuses, so file data never crosses threads;
- * only the segment's levels travel back, transferred, not copied.
+ * a stream's segment arrives transferred. Only the segment's levels travel back, transferred.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Piscina } from 'piscina';
@@ -23,18 +23,20 @@ function fileDescriptor(path: string): number {
   return openFile.fd;
 }
 
-function readSegment(task: SegmentTask): Uint8Array {
-  if (buffer.length < task.byteLength) buffer = new Uint8Array(task.byteLength);
-  const fd = fileDescriptor(task.path);
+function readSegment(source: SegmentTask['source']): Uint8Array {
+  if ('data' in source) return source.data;
+  const { path, byteOffset, byteLength } = source;
+  if (buffer.length < byteLength) buffer = new Uint8Array(byteLength);
+  const fd = fileDescriptor(path);
   let done = 0;
-  while (done < task.byteLength) {
-    const n = readSync(fd, buffer, done, task.byteLength - done, task.byteOffset + done);
+  while (done < byteLength) {
+    const n = readSync(fd, buffer, done, byteLength - done, byteOffset + done);
     if (n === 0) {
-      throw new Error(`${task.path}: data changed during build (file ended at byte ${task.byteOffset + done}, expected ${task.byteOffset + task.byteLength})`);
+      throw new Error(`${path}: data changed during build (file ended at byte ${byteOffset + done}, expected ${byteOffset + byteLength})`);
     }
     done += n;
   }
-  return buffer.subarray(0, task.byteLength);
+  return buffer.subarray(0, byteLength);
 }
 
 /** Hashes one segment; resolves to its levels 0..topLevel back to back (moved, not copied). */
@@ -46,7 +48,7 @@ export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8A
     hashers.set(key, loaded);
   }
   const { hasher } = await loaded;
-  const data = readSegment(task);
+  const data = readSegment(task.source);
   const levels = hashSegment(data, task.blockSize, task.firstLeaf, task.topLevel, hasher, kProfiles[task.profile].lone);
   return Piscina.move(levels) as Uint8Array;
 }

@@ -1,0 +1,66 @@
+/**
+ * SegmentAssembler: the main thread's side of a segmented build. Segments' levels arrive in
+ * any order; each is written at its final place in the sink, its root kept as the tree's
+ * level-k node, and at the end the levels above are built from those roots. Segment roots
+ * cost one digest per segment (4 MiB per TiB at 8 MiB segments), so memory stays flat.
+ */
+import { buildLevels, endsInDuplicatePair } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import type { LoneNodeRule } from '../tree/profile.js';
+import { segmentLevelWidths } from '../tree/segments.js';
+import { writeLevels, type LevelSink } from './level-sink.js';
+
+export class SegmentAssembler {
+  readonly #hasher: TreeHasher;
+  readonly #lone: LoneNodeRule;
+  readonly #segmentLevel: number;
+  readonly #sink?: LevelSink;
+  #roots = new Uint8Array(0);
+  #ambiguous = false;
+
+  constructor(hasher: TreeHasher, lone: LoneNodeRule, segmentLevel: number, sink?: LevelSink) {
+    this.#hasher = hasher;
+    this.#lone = lone;
+    this.#segmentLevel = segmentLevel;
+    this.#sink = sink;
+  }
+
+  /**
+   * accept takes segment `index`'s levels 0..segmentLevel (as hashSegment returns them) for a
+   * segment of `leafCount` leaves. `isLast`: it ends the tree, so it holds every level's end.
+   */
+  async accept(index: number, leafCount: number, levels: Uint8Array, isLast: boolean): Promise<void> {
+    const d = this.#hasher.digestSize;
+    const k = this.#segmentLevel;
+    const widths = segmentLevelWidths(leafCount, k);
+    let offset = 0;
+    for (const [level, width] of widths.entries()) {
+      const nodes = levels.subarray(offset * d, (offset + width) * d);
+      if (level < k) {
+        await this.#sink?.writeNodes(level, index * 2 ** (k - level), nodes);
+        // Segments are aligned to 2^k, so only the last one holds the ends of levels 0..k-1.
+        if (isLast && this.#lone === 'duplicate') this.#ambiguous ||= endsInDuplicatePair(nodes, width, d);
+      } else {
+        this.#keepRoot(index, nodes);
+      }
+      offset += width;
+    }
+  }
+
+  /** finish builds the levels above the `segmentCount` segment roots and returns the root. */
+  async finish(segmentCount: number): Promise<{ root: Uint8Array; ambiguous: boolean }> {
+    const upper = buildLevels(this.#roots, segmentCount, this.#hasher, this.#lone);
+    if (this.#sink) await writeLevels(this.#sink, upper.levels, this.#segmentLevel);
+    return { root: upper.root, ambiguous: this.#ambiguous || upper.ambiguous };
+  }
+
+  #keepRoot(index: number, root: Uint8Array): void {
+    const d = this.#hasher.digestSize;
+    if ((index + 1) * d > this.#roots.length) {
+      const grown = new Uint8Array(Math.max((index + 1) * d, this.#roots.length * 2, 64 * d));
+      grown.set(this.#roots);
+      this.#roots = grown;
+    }
+    this.#roots.set(root, index * d);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The streaming builder: bytes of unknown length, cut anywhere, hashed in segments by the pool.
+ *
+ * The main thread copies incoming bytes into a segment buffer; a full segment is handed to a
+ * worker (its buffer transferred, not copied) once more bytes arrive — so the last segment is
+ * always still in hand at the end, and a stream of one segment or less is hashed in-thread,
+ * where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads segments are in flight:
+ * `write()` waits for room, which is how backpressure reaches the source.
+ */
+import type { BackendName, HashName } from '../hash/types.js';
+import { createHashPool, type HashPool } from '../pool/pool.js';
+import type { SegmentTask } from '../pool/task.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import type { Profile } from '../tree/profile.js';
+import { writeLevels, type LevelSink } from './level-sink.js';
+import { treeFromBytes } from './memory.js';
+import { SegmentError } from './parallel.js';
+import { SegmentAssembler } from './segment-assembly.js';
+
+export interface StreamBuild {
+  readonly profile: Profile;
+  readonly hash: HashName;
+  readonly backend: BackendName;
+  readonly hasher: TreeHasher;
+  readonly blockSize: number;
+  readonly threads: number;
+  /** log2 of blocks per segment. */
+  readonly segmentLevel: number;
+  readonly sink?: LevelSink;
+  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+  readonly workerFile?: string;
+}
+
+export interface StreamResult {
+  readonly root: Uint8Array;
+  readonly size: number;
+  readonly bytes: number;
+  readonly ambiguous: boolean;
+  readonly threads: number;
+}
+
+export class StreamTreeBuilder {
+  readonly #build: StreamBuild;
+  readonly #segmentBytes: number;
+  readonly #assembler: SegmentAssembler;
+  #pool?: HashPool;
+  #segment: Uint8Array;
+  #filled = 0;
+  #submitted = 0;
+  #bytes = 0;
+  #bytesHashed = 0;
+  readonly #inFlight = new Set<Promise<void>>();
+  #failure: unknown;
+  #finished = false;
+
+  constructor(build: StreamBuild) {
+    this.#build = build;
+    this.#segmentBytes = 2 ** build.segmentLevel * build.blockSize;
+    this.#segment = new Uint8Array(this.#segmentBytes);
+    this.#assembler = new SegmentAssembler(build.hasher, build.profile.lone, build.segmentLevel, build.sink);
+  }
+
+  /** Bytes taken so far. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Segments being hashed right now. */
+  get segmentsInFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /** write takes the next bytes; resolves when there is room for more. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#throwIfFailed();
+    if (this.#finished) throw new Error('write after finish');
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#filled === this.#segmentBytes) {
+        // More bytes follow, so this full segment is not the last: hand it to the pool.
+        await this.#submit(this.#segment, false);
+        this.#segment = new Uint8Array(this.#segmentBytes);
+        this.#filled = 0;
+      }
+      const take = Math.min(chunk.length - offset, this.#segmentBytes - this.#filled);
+      this.#segment.set(chunk.subarray(offset, offset + take), this.#filled);
+      this.#filled += take;
+      offset += take;
+    }
+    this.#bytes += chunk.length;
+  }
+
+  /** finish hashes what is left and resolves to the root. */
+  async finish(): Promise<StreamResult> {
+    this.#throwIfFailed();
+    this.#finished = true;
+    const { hasher, profile, blockSize, sink } = this.#build;
+    try {
+      if (this.#submitted === 0) {
+        // The whole stream fits one segment: hash it here, top and root included.
+        const tree = treeFromBytes(this.#segment.subarray(0, this.#filled), blockSize, hasher, profile.lone);
+        if (sink) await writeLevels(sink, tree.levels);
+        this.#build.onProgress?.({ bytesDone: this.#bytes, bytesTotal: this.#bytes });
+        return { root: tree.root, size: tree.size, bytes: this.#bytes, ambiguous: tree.ambiguous, threads: 1 };
+      }
+      await this.#submit(this.#segment.subarray(0, this.#filled), true);
+      await Promise.all(this.#inFlight);
+      this.#throwIfFailed();
+      const segments = this.#submitted;
+      const { root, ambiguous } = await this.#assembler.finish(segments);
+      return { root, size: Math.ceil(this.#bytes / blockSize), bytes: this.#bytes, ambiguous, threads: this.#build.threads };
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** close stops the pool (after an error or abort); in-flight segments are dropped. */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.destroy();
+  }
+
+  async #submit(data: Uint8Array, isLast: boolean): Promise<void> {
+    const { build } = this;
+    const index = this.#submitted++;
+    const leafCount = Math.ceil(data.length / build.blockSize);
+    const task: SegmentTask = {
+      source: { data },
+      profile: build.profile.name,
+      hash: build.hash,
+      backend: build.backend,
+      blockSize: build.blockSize,
+      segmentIndex: index,
+      firstLeaf: index * 2 ** build.segmentLevel,
+      topLevel: build.segmentLevel,
+    };
+    const byteOffset = index * this.#segmentBytes;
+    this.#pool ??= createHashPool(build.threads, build.workerFile);
+    const running: Promise<void> = this.#pool
+      .run(task)
+      .then(async (levels) => {
+        await this.#assembler.accept(index, leafCount, levels, isLast);
+        this.#bytesHashed += data.length;
+        build.onProgress?.({ bytesDone: this.#bytesHashed, bytesTotal: this.#bytes });
+      })
+      .catch((error: unknown) => {
+        this.#failure ??= new SegmentError(index, byteOffset, byteOffset + data.length, error);
+      })
+      .finally(() => this.#inFlight.delete(running));
+    this.#inFlight.add(running);
+    while (this.#inFlight.size >= 2 * build.threads) await Promise.race(this.#inFlight);
+    this.#throwIfFailed();
+  }
+
+  get build(): StreamBuild {
+    return this.#build;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
