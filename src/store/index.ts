@@ -1,0 +1,13 @@
+/** The .mtree tree file: atomic writers, an O(1)-open random-access reader, integrity checks. */
+export {
+  FORMAT_VERSION,
+  HEADER_SIZE,
+  kLeafModes,
+  type LeafMode,
+  type LevelEntry,
+  type SourceIdentity,
+  type TreeFileHeader,
+  type TreeFileMeta,
+} from './format.js';
+export { createTreeFileWriter, writeTreeFile, type TreeFileWriter, type TreeFileWriterOptions } from './writer.js';
+export { checkSource, openTreeFile, sourceIdentityOf, type OpenTreeFileOptions, type TreeFileReader } from './reader.js';
