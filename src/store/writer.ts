@@ -65,17 +65,11 @@ export async function createTreeFileWriter(
   }
   options.signal?.throwIfAborted();
   const tempPath = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  // 'wx': O_EXCL, so two writers can never share a temp file.
-  const handle = await open(tempPath, 'wx');
+  // 'wx+': read-write (commit reads levels back) and O_EXCL, so two writers never share a temp file.
+  const handle = await open(tempPath, 'wx+');
+  // No pre-sizing: positioned writes past the end extend the file, and commit requires every
+  // node written, so the file reaches its full length exactly when it is complete.
   const layout = layoutOf(meta.leafCount, meta.digestSize);
-  try {
-    // Full length up front (sparse): every positioned write lands inside the file.
-    await handle.truncate(layout.fileSize);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(tempPath).catch(() => undefined);
-    throw error;
-  }
   const writer = new PositionedWriter(path, tempPath, handle, meta, layout);
   const signal = options.signal;
   if (signal) {
