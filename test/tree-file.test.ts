@@ -294,6 +294,23 @@ describe('positioned writer', () => {
   });
 });
 
+describe('positioned writer and AbortSignal', () => {
+  it('a signal aborted during writes removes the temp file and ends the writer', async () => {
+    const d = await freshDir();
+    const path = join(d, 't.mtree');
+    await writeFile(path, 'old');
+    const controller = new AbortController();
+    const tree = refTree(50);
+    const writer = await createTreeFileWriter(path, metaOf(tree), { signal: controller.signal });
+    await writer.writeNodes(0, 0, tree.levels[0]!);
+    controller.abort();
+    await writer.abort(); // resolves once the signal-triggered cleanup is done
+    expect(await readdir(d)).toEqual(['t.mtree']);
+    await expectCode(writer.commit(tree.root), 'ERR_MTREE_WRITER_STATE', /writer is closed/);
+    expect(await readFile(path, 'utf8')).toBe('old');
+  });
+});
+
 // ---- failures during a write ------------------------------------------------------------------
 
 describe('failure mid-write', () => {
