@@ -10,4 +10,5 @@ export {
   type TreeFileMeta,
 } from './format.js';
 export { createTreeFileWriter, writeTreeFile, type TreeFileWriter, type TreeFileWriterOptions } from './writer.js';
-export { checkSource, openTreeFile, sourceIdentityOf, type OpenTreeFileOptions, type TreeFileReader } from './reader.js';
+export { openTreeFile, type OpenTreeFileOptions, type TreeFileReader } from './reader.js';
+export { checkSource, sourceIdentityOf } from './source.js';

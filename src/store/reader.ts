@@ -3,7 +3,7 @@
  * so it costs the same for any tree size; `verify()` streams every level through its checksum.
  */
 import { createHash } from 'node:crypto';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { TreeFileError } from '../errors.js';
 import { CHECKSUM_NAME, HEADER_SIZE, decodeHeader, equalBytes, hex, type TreeFileHeader } from './format.js';
 import { readFully } from './io.js';
@@ -44,7 +44,7 @@ export async function openTreeFile(path: string, options: OpenTreeFileOptions = 
     const { size } = await handle.stat();
     const prefix = new Uint8Array(Math.min(size, HEADER_SIZE));
     await readFully(handle, prefix, 0, path);
-    const reader = new FileReader(path, handle, decodeHeader(prefix, size, path));
+    const reader = new PositionedReader(path, handle, decodeHeader(prefix, size, path));
     if (options.verify) await reader.verify();
     return reader;
   } catch (error) {
@@ -53,7 +53,7 @@ export async function openTreeFile(path: string, options: OpenTreeFileOptions = 
   }
 }
 
-class FileReader implements TreeFileReader {
+class PositionedReader implements TreeFileReader {
   readonly root: Uint8Array;
   private closed = false;
 
@@ -131,30 +131,5 @@ class FileReader implements TreeFileReader {
     if (!Number.isInteger(level) || level < 0 || level >= this.meta.levelCount) {
       throw new RangeError(`level must be an integer in [0, ${this.meta.levelCount}); got ${level}`);
     }
-  }
-}
-
-/** sourceIdentityOf returns the size and nanosecond mtime of the file at `dataPath`. */
-export async function sourceIdentityOf(dataPath: string): Promise<{ size: number; mtimeNs: bigint }> {
-  const stats = await stat(dataPath, { bigint: true });
-  return { size: Number(stats.size), mtimeNs: stats.mtimeNs };
-}
-
-/**
- * checkSource throws ERR_MTREE_STALE, naming what changed, when the file at `dataPath` differs
- * in size or mtime from the source the tree was built from; ERR_MTREE_NO_SOURCE when the tree
- * file recorded no source.
- */
-export async function checkSource(reader: TreeFileReader, dataPath: string): Promise<void> {
-  const recorded = reader.meta.source;
-  if (!recorded) {
-    throw new TreeFileError('ERR_MTREE_NO_SOURCE', `${reader.path}: records no data-source identity to compare with ${dataPath}`);
-  }
-  const now = await sourceIdentityOf(dataPath);
-  const changes: string[] = [];
-  if (now.size !== recorded.size) changes.push(`size ${now.size}, want ${recorded.size}`);
-  if (now.mtimeNs !== recorded.mtimeNs) changes.push(`mtime ${now.mtimeNs} ns, want ${recorded.mtimeNs} ns`);
-  if (changes.length > 0) {
-    throw new TreeFileError('ERR_MTREE_STALE', `${reader.path} is stale for ${dataPath}: ${changes.join('; ')}`);
   }
 }

@@ -36,7 +36,8 @@ export interface TreeFileWriter {
   writeNodes(level: number, firstIndex: number, bytes: Uint8Array): Promise<void>;
   /**
    * commit waits for pending writes, checks every node was written and the top node equals
-   * `root`, then publishes the file atomically. On failure the temp file is removed.
+   * `root`, then publishes the file atomically. On failure the temp file is removed. If only
+   * the final directory fsync fails, the file is in place and commit still rejects.
    */
   commit(root: Uint8Array): Promise<void>;
   /** abort waits for pending writes and removes the temp file. Idempotent until commit. */
@@ -70,19 +71,10 @@ export async function createTreeFileWriter(
   // No pre-sizing: positioned writes past the end extend the file, and commit requires every
   // node written, so the file reaches its full length exactly when it is complete.
   const layout = layoutOf(meta.leafCount, meta.digestSize);
-  const writer = new PositionedWriter(path, tempPath, handle, meta, layout);
-  const signal = options.signal;
-  if (signal) {
-    // An abort that arrives while committing is ignored: the commit decides the outcome.
-    const onAbort = (): void => void writer.abort().catch(() => undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    writer.onSettled = () => signal.removeEventListener('abort', onAbort);
-  }
-  return writer;
+  return new PositionedWriter(path, tempPath, handle, meta, layout, options.signal);
 }
 
 class PositionedWriter implements TreeFileWriter {
-  onSettled: () => void = () => undefined;
   private state: WriterState = 'open';
   private failure: unknown;
   private readonly pending = new Set<Promise<void>>();
@@ -95,8 +87,17 @@ class PositionedWriter implements TreeFileWriter {
     private readonly handle: FileHandle,
     private readonly meta: TreeFileMeta,
     private readonly layout: Layout,
+    private readonly signal: AbortSignal | undefined,
   ) {
     this.progress = layout.levels.map(() => ({ written: new RangeSet(), hash: createHash(CHECKSUM_NAME), hashedEnd: 0 }));
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** An abort that arrives while committing is ignored: the commit decides the outcome. */
+  private readonly onAbort = (): void => void this.abort().catch(() => undefined);
+
+  private release(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
   }
 
   async writeNodes(level: number, firstIndex: number, bytes: Uint8Array): Promise<void> {
@@ -152,7 +153,7 @@ class PositionedWriter implements TreeFileWriter {
       throw error;
     }
     this.state = 'committed';
-    this.onSettled();
+    this.release();
     await syncDirectory(dirname(this.path));
   }
 
@@ -240,7 +241,7 @@ class PositionedWriter implements TreeFileWriter {
       await unlink(this.tempPath).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       });
-      this.onSettled();
+      this.release();
     })();
     return this.cleanup;
   }
