@@ -203,7 +203,7 @@ describe('positioned writer', () => {
   }
 
   it('gives a file byte-identical to writeTreeFile with segments written out of order', async () => {
-    for (const size of [1, 2, 3, 5, 1000]) {
+    for (const size of [1, 2, 3, 5, 8, 9, 16, 17, 1000]) {
       const tree = refTree(size);
       const expected = await treeFileBytes(tree);
       const k = 3;
