@@ -123,7 +123,8 @@ class PositionedWriter implements TreeFileWriter {
       // The first failure ends the writer: later calls report it, and the temp file goes.
       this.failure ??= error;
       this.state = 'closed';
-      void this.removeTemp();
+      // A cleanup failure is not lost: abort() and commit() await the same promise and rethrow it.
+      void this.removeTemp().catch(() => undefined);
       throw error;
     } finally {
       this.pending.delete(write);
