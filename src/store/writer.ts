@@ -13,6 +13,9 @@ import { CHECKSUM_NAME, encodeHeader, equalBytes, hex, layoutOf, validateMeta, t
 import { readFully, writeFully } from './io.js';
 import { RangeSet } from './range-set.js';
 
+/** writeTreeFile's unit of work; a multiple of every digest size. */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+const WRITE_AHEAD_CHUNKS = 4;
 /** Buffer size for re-reading levels that were not written in order. */
 const REREAD_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -262,11 +265,19 @@ export async function writeTreeFile(
   validateTree(tree, meta);
   const writer = await createTreeFileWriter(path, meta, options);
   try {
-    // In index order: the running checksums cover everything and nothing is read back.
+    // In index order, so the running checksums cover everything and nothing is read back.
+    // Chunks are issued without waiting: hashing chunk i+1 on this thread overlaps the write of
+    // chunk i in libuv's pool. At most WRITE_AHEAD_CHUNKS are in flight.
+    const inFlight: Promise<void>[] = [];
     for (const [level, nodes] of tree.levels.entries()) {
-      options.signal?.throwIfAborted();
-      await writer.writeNodes(level, 0, nodes);
+      for (let begin = 0; begin < nodes.length; begin += WRITE_CHUNK_BYTES) {
+        options.signal?.throwIfAborted();
+        const chunk = nodes.subarray(begin, begin + WRITE_CHUNK_BYTES);
+        inFlight.push(writer.writeNodes(level, begin / meta.digestSize, chunk));
+        if (inFlight.length >= WRITE_AHEAD_CHUNKS) await inFlight.shift();
+      }
     }
+    await Promise.all(inFlight);
     options.signal?.throwIfAborted();
   } catch (error) {
     await writer.abort();
