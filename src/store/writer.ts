@@ -264,22 +264,27 @@ export async function writeTreeFile(
   validateMeta(meta);
   validateTree(tree, meta);
   const writer = await createTreeFileWriter(path, meta, options);
+  const inFlight: Promise<void>[] = [];
   try {
     // In index order, so the running checksums cover everything and nothing is read back.
     // Chunks are issued without waiting: hashing chunk i+1 on this thread overlaps the write of
     // chunk i in libuv's pool. At most WRITE_AHEAD_CHUNKS are in flight.
-    const inFlight: Promise<void>[] = [];
     for (const [level, nodes] of tree.levels.entries()) {
       for (let begin = 0; begin < nodes.length; begin += WRITE_CHUNK_BYTES) {
         options.signal?.throwIfAborted();
         const chunk = nodes.subarray(begin, begin + WRITE_CHUNK_BYTES);
-        inFlight.push(writer.writeNodes(level, begin / meta.digestSize, chunk));
+        const write = writer.writeNodes(level, begin / meta.digestSize, chunk);
+        // Marked handled now: it may fail while an earlier write is awaited. Its error still
+        // reaches us through the await below (or the first failure already has).
+        write.catch(() => undefined);
+        inFlight.push(write);
         if (inFlight.length >= WRITE_AHEAD_CHUNKS) await inFlight.shift();
       }
     }
     await Promise.all(inFlight);
     options.signal?.throwIfAborted();
   } catch (error) {
+    await Promise.allSettled(inFlight);
     await writer.abort();
     throw error;
   }
