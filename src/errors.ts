@@ -50,3 +50,30 @@ export class TreeFileError extends MerkleError {
     super(code, message, options);
   }
 }
+
+/**
+ * Codes a TreeFileError carries (src/store, docs/tree-file.md):
+ * - ERR_MTREE_MAGIC: the file does not start with the .mtree magic.
+ * - ERR_MTREE_VERSION: a format version this build does not read.
+ * - ERR_MTREE_TRUNCATED: the file ends inside the header or a level section.
+ * - ERR_MTREE_CHECKSUM: the header or a level section does not match its checksum.
+ * - ERR_MTREE_HEADER: the header's checksum matches but its fields disagree (or trailing bytes).
+ * - ERR_MTREE_ROOT: the top level's node differs from the header's root.
+ * - ERR_MTREE_STALE: the data source changed (size or mtime) since the tree was built.
+ * - ERR_MTREE_NO_SOURCE: the tree file records no data-source identity to check against.
+ * - ERR_MTREE_INCOMPLETE: a positioned writer was committed with nodes never written.
+ * - ERR_MTREE_WRITER_STATE: a positioned writer was used after commit, abort or a failed write.
+ * - ERR_MTREE_CLOSED: a reader was used after close().
+ */
+export type TreeFileErrorCode =
+  | 'ERR_MTREE_MAGIC'
+  | 'ERR_MTREE_VERSION'
+  | 'ERR_MTREE_TRUNCATED'
+  | 'ERR_MTREE_CHECKSUM'
+  | 'ERR_MTREE_HEADER'
+  | 'ERR_MTREE_ROOT'
+  | 'ERR_MTREE_STALE'
+  | 'ERR_MTREE_NO_SOURCE'
+  | 'ERR_MTREE_INCOMPLETE'
+  | 'ERR_MTREE_WRITER_STATE'
+  | 'ERR_MTREE_CLOSED';

@@ -1,0 +1,30 @@
+/**
+ * Positioned reads and writes that finish the job: fs calls may transfer fewer bytes than asked
+ * and one call cannot move more than 2 GiB.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { TreeFileError } from '../errors.js';
+
+/** Largest single positioned write or read: stays below the 2 GiB limit of one fs call. */
+const IO_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** writeFully writes all of `bytes` at `position`, in chunks and across short writes. */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const length = Math.min(IO_CHUNK_BYTES, bytes.length - done);
+    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** readFully fills `into` from `position`; a short file is ERR_MTREE_TRUNCATED. */
+export async function readFully(handle: FileHandle, into: Uint8Array, position: number, name: string): Promise<void> {
+  for (let done = 0; done < into.length; ) {
+    const length = Math.min(IO_CHUNK_BYTES, into.length - done);
+    const { bytesRead } = await handle.read(into, done, length, position + done);
+    if (bytesRead === 0) {
+      throw new TreeFileError('ERR_MTREE_TRUNCATED', `${name}: file ends at ${position + done}, reading ${into.length} bytes at ${position}`);
+    }
+    done += bytesRead;
+  }
+}
