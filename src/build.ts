@@ -1,24 +1,27 @@
 /**
- * buildTree: the one entry point for building a tree, from a file, bytes, a stream of bytes,
- * records or leaf hashes.
+ * buildTree: the one entry point for building a tree — from a file, bytes, a stream of bytes,
+ * records or leaf hashes — optionally written to a tree file.
  */
 import { readFile } from 'node:fs/promises';
+import { openForReading } from './builders/file.js';
+import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
+import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
+import { treeFromFileParallel } from './builders/parallel.js';
+import { StreamTreeBuilder } from './builders/stream.js';
+import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
-import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
-import { openForReading, treeFromStream, type SourceIdentity } from './builders/file.js';
-import { MemoryLevelSink } from './builders/level-sink.js';
-import { treeFromFileParallel } from './builders/parallel.js';
-import { segmentLevelForBytes } from './tree/segments.js';
-import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
-import { fillBuildOptions, type BuildOptions, type LeafMode, type OptionNamer, apiOptionName } from './options.js';
+import { apiOptionName, fillBuildOptions, type BuildOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
+import type { NodeSource } from './proofs.js';
+import type { SourceIdentity, TreeFileMeta } from './store/format.js';
+import { SpillLevelSink } from './store/spill.js';
+import { createTreeFileWriter, writeTreeFile, type TreeFileWriter } from './store/writer.js';
 import type { TreeLevels } from './tree/build.js';
 import type { TreeHasher } from './tree/hasher.js';
-import type { LoneNodeRule } from './tree/profile.js';
-import { kProfiles, type ProfileName } from './tree/profile.js';
-import type { NodeSource } from './proofs.js';
+import { kProfiles, type Profile, type ProfileName } from './tree/profile.js';
+import { segmentLevelForBytes } from './tree/segments.js';
 
 /**
  * What a tree is built from: a file path; bytes in memory; an async iterable of byte chunks
@@ -57,12 +60,231 @@ export interface BuiltTree extends NodeSource {
   /** Threads that hashed. */
   readonly threads: number;
   readonly seconds: number;
-  /** Identity of a file input (size, mtime), to detect a stale tree later. */
+  /** Identity of a file input (size, mtime), recorded to detect a stale tree later. */
   readonly source?: SourceIdentity;
+  /** The tree file written, if `out` was given. */
+  readonly out?: string;
+}
+
+/** What every builder below reports. */
+interface Built {
+  root: Uint8Array;
+  size: number;
+  bytes: number;
+  ambiguous: boolean;
+  threads: number;
+  levels?: TreeLevels;
+  source?: SourceIdentity;
+  leafMode: LeafMode;
+}
+
+/** The build in progress: options, profile and hasher, shared by the input-specific builders. */
+interface Job {
+  readonly filled: FilledBuildOptions;
+  readonly profile: Profile;
+  readonly hasher: TreeHasher;
+  readonly backend: BackendName;
+  readonly name: OptionNamer;
+  readonly workerFile?: string;
 }
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<Uint8Array> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+const isRecords = (value: unknown): value is { records: readonly Uint8Array[] } =>
+  typeof value === 'object' && value !== null && 'records' in value;
+const isLeafHashes = (value: unknown): value is { leafHashes: readonly Uint8Array[] } =>
+  typeof value === 'object' && value !== null && 'leafHashes' in value;
+
+/**
+ * buildTree builds the Merkle tree of `input` and resolves to its root (and, with
+ * `keepLevels`, every level). With `out`, the tree is written to that .mtree file atomically:
+ * on any failure the temp file is removed and an existing file at `out` is left as it was.
+ * Rejects with InputError naming the bad option, file or line.
+ */
+export async function buildTree(input: TreeInput, options?: BuildOptions, name: OptionNamer = apiOptionName): Promise<BuiltTree> {
+  const started = process.hrtime.bigint();
+  // { records } and { leafHashes } say their leaf mode themselves.
+  const implied: LeafMode | undefined = isRecords(input) ? 'records' : isLeafHashes(input) ? 'leaf-hashes' : undefined;
+  const filled = fillBuildOptions(implied ? { ...options, leaves: implied } : options, name);
+  const profile = kProfiles[filled.profile];
+  const loaded = await loadTreeHasher(profile, filled.hash, filled.backend);
+  const job: Job = {
+    filled,
+    profile,
+    hasher: loaded.hasher,
+    backend: loaded.backend,
+    name,
+    workerFile: (options as { workerFile?: string } | undefined)?.workerFile,
+  };
+
+  let built: Built;
+  if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || filled.leaves !== 'blocks') {
+    built = await buildInMemory(input, job);
+  } else if (typeof input === 'string') {
+    built = await buildFromFile(input, job);
+  } else if (isAsyncIterable(input)) {
+    built = await buildFromStream(input, job);
+  } else {
+    throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
+  }
+  if (profile.name === 'bitcoin' && built.size === 0) {
+    throw new InputError(`${typeof input === 'string' ? input : 'input'}: the bitcoin profile needs at least one txid`);
+  }
+  const { levels } = built;
+  const d = loaded.hasher.digestSize;
+  return {
+    profile: profile.name,
+    hash: filled.hash,
+    backend: loaded.backend,
+    kernel: loaded.kernel,
+    leafMode: built.leafMode,
+    blockSize: built.leafMode === 'blocks' ? filled.blockSize : undefined,
+    size: built.size,
+    bytes: built.bytes,
+    root: built.root,
+    rootHex: toHex(built.root, profile.reversedDisplay),
+    levels,
+    ambiguous: built.ambiguous,
+    threads: built.threads,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    source: built.source,
+    out: filled.out,
+    getNode(level: number, index: number): Uint8Array {
+      if (!levels) throw new RangeError('this tree kept no levels in memory: build with keepLevels, or write a tree file with out');
+      const nodes = levels.levels[level];
+      if (!nodes || !Number.isSafeInteger(index) || index < 0 || (index + 1) * d > nodes.length) {
+        throw new RangeError(`no node (${level}, ${index}) in a tree of ${levels.size} leaves`);
+      }
+      return nodes.subarray(index * d, (index + 1) * d);
+    },
+  };
+}
+
+function treeFileMeta(job: Job, leafMode: LeafMode, tree: { leafCount: number; dataLength: number; source?: SourceIdentity }): TreeFileMeta {
+  return {
+    profile: job.profile.name,
+    hash: job.filled.hash,
+    digestSize: job.hasher.digestSize,
+    leafMode,
+    blockSize: leafMode === 'blocks' ? job.filled.blockSize : 0,
+    leafCount: tree.leafCount,
+    dataLength: tree.dataLength,
+    source: tree.source,
+  };
+}
+
+/** Inputs held in memory or read whole: bytes, records, leaf hashes, and the text modes. */
+async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
+  const { filled, profile, hasher, name } = job;
+  const lone = profile.lone;
+  const sourceName = typeof input === 'string' ? input : 'input';
+  let levels: TreeLevels;
+  let bytes: number;
+  const leafMode = filled.leaves;
+  if (isRecords(input)) {
+    levels = treeFromCheckedRecords(input.records, hasher, lone);
+    bytes = input.records.reduce((sum, r) => sum + r.length, 0);
+  } else if (isLeafHashes(input)) {
+    const d = hasher.digestSize;
+    const flat = new Uint8Array(input.leafHashes.length * d);
+    for (const [i, leaf] of input.leafHashes.entries()) {
+      if (!(leaf instanceof Uint8Array) || leaf.length !== d) throw new InputError(`leafHashes[${i}] must be a ${d}-byte Uint8Array`);
+      flat.set(leaf, i * d);
+    }
+    levels = treeFromLeafHashes(flat, input.leafHashes.length, hasher, lone);
+    bytes = flat.length;
+  } else if (input instanceof Uint8Array) {
+    if (leafMode !== 'blocks') throw new InputError(`${name('leaves')} ${leafMode} reads text: give a file path or a stream`);
+    levels = treeFromBytes(input, filled.blockSize, hasher, lone);
+    bytes = input.length;
+  } else if (typeof input === 'string' || isAsyncIterable(input)) {
+    const text = await readAllText(input);
+    if (leafMode === 'records') {
+      const records = parseRecords(text, sourceName);
+      levels = treeFromCheckedRecords(records, hasher, lone);
+      bytes = records.reduce((sum, r) => sum + r.length, 0);
+    } else {
+      const parsed = parseLeafHashes(text, hasher.digestSize, profile.reversedDisplay, sourceName);
+      levels = treeFromLeafHashes(parsed.leaves, parsed.size, hasher, lone);
+      bytes = parsed.leaves.length;
+    }
+  } else {
+    throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
+  }
+  if (filled.out) {
+    await writeTreeFile(filled.out, treeFileMeta(job, leafMode, { leafCount: levels.size, dataLength: bytes }), levels, { signal: filled.signal });
+  }
+  return { root: levels.root, size: levels.size, bytes, ambiguous: levels.ambiguous, threads: 1, levels, leafMode };
+}
+
+/** A file in blocks mode: the parallel segment builder, levels written as they come. */
+async function buildFromFile(path: string, job: Job): Promise<Built> {
+  const { filled, profile, hasher } = job;
+  let memory: MemoryLevelSink | undefined;
+  let writer: TreeFileWriter | undefined;
+  const createSink = async (tree: { leafCount: number; dataLength: number; source: SourceIdentity }): Promise<LevelSink | undefined> => {
+    if (filled.keepLevels) memory = new MemoryLevelSink(tree.leafCount, hasher.digestSize);
+    if (filled.out) writer = await createTreeFileWriter(filled.out, treeFileMeta(job, 'blocks', tree), { signal: filled.signal });
+    return teeSinks(memory, writer);
+  };
+  try {
+    const built = await treeFromFileParallel({
+      path,
+      profile,
+      hash: filled.hash,
+      backend: job.backend,
+      hasher,
+      blockSize: filled.blockSize,
+      threads: filled.threads,
+      segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
+      signal: filled.signal,
+      onProgress: filled.onProgress,
+      createSink: filled.keepLevels || filled.out ? createSink : undefined,
+      workerFile: job.workerFile,
+    });
+    await writer?.commit(built.root);
+    const levels = memory && { size: built.size, digestSize: hasher.digestSize, levels: memory.levels, root: built.root, ambiguous: built.ambiguous };
+    return { ...built, levels, leafMode: 'blocks' };
+  } catch (error) {
+    await writer?.abort();
+    throw error;
+  }
+}
+
+/** A stream in blocks mode: segments cut in the main thread, hashed by the pool. */
+async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job): Promise<Built> {
+  const { filled, profile, hasher } = job;
+  const memory = filled.keepLevels ? new GrowingLevelSink(hasher.digestSize) : undefined;
+  const spill = filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined;
+  const builder = new StreamTreeBuilder({
+    profile,
+    hash: filled.hash,
+    backend: job.backend,
+    hasher,
+    blockSize: filled.blockSize,
+    threads: filled.threads,
+    segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
+    sink: teeSinks(memory, spill),
+    onProgress: filled.onProgress,
+    workerFile: job.workerFile,
+  });
+  try {
+    for await (const chunk of chunks) {
+      filled.signal?.throwIfAborted();
+      if (!(chunk instanceof Uint8Array)) throw new InputError(`the stream yielded a ${typeof chunk}, not bytes (Uint8Array or Buffer)`);
+      await builder.write(chunk);
+    }
+    filled.signal?.throwIfAborted();
+    const built = await builder.finish();
+    await spill?.publish(filled.out!, treeFileMeta(job, 'blocks', { leafCount: built.size, dataLength: built.bytes }), built.root);
+    const levels = memory && { size: built.size, digestSize: hasher.digestSize, levels: memory.levels(), root: built.root, ambiguous: built.ambiguous };
+    return { ...built, levels, leafMode: 'blocks' };
+  } catch (error) {
+    await builder.close();
+    await spill?.discard();
+    throw error;
+  }
+}
 
 async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<string> {
   if (typeof input === 'string') {
@@ -74,130 +296,9 @@ async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<s
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * buildTree builds the Merkle tree of `input` in memory and resolves to its root and levels.
- * Rejects with InputError naming the bad option, file or line.
- */
-export async function buildTree(input: TreeInput, options?: BuildOptions, name: OptionNamer = apiOptionName): Promise<BuiltTree> {
-  const started = process.hrtime.bigint();
-  // { records } and { leafHashes } say their leaf mode themselves.
-  const impliedLeaves =
-    typeof input === 'object' && input !== null && 'records' in input
-      ? 'records'
-      : typeof input === 'object' && input !== null && 'leafHashes' in input
-        ? 'leaf-hashes'
-        : undefined;
-  const filled = fillBuildOptions(impliedLeaves ? { ...options, leaves: impliedLeaves } : options, name);
-  const profile = kProfiles[filled.profile];
-  const { hasher, backend, kernel } = await loadTreeHasher(profile, filled.hash, filled.backend);
-  const d = hasher.digestSize;
-  let leafMode: LeafMode = filled.leaves;
-  let levels: TreeLevels | undefined;
-  let summary: { root: Uint8Array; size: number; ambiguous: boolean } | undefined;
-  let bytes: number;
-  let threads = 1;
-  let source: SourceIdentity | undefined;
-  const sourceName = typeof input === 'string' ? input : 'input';
-
-  if (typeof input === 'object' && input !== null && 'records' in input) {
-    leafMode = 'records';
-    if (!profile.leavesFromData || profile.minBlockSize !== undefined) {
-      throw new InputError(`${name('profile')} ${profile.name} cannot take records`);
-    }
-    levels = checkedRecords(input.records, hasher, profile.lone);
-    bytes = input.records.reduce((sum, r) => sum + r.length, 0);
-  } else if (typeof input === 'object' && input !== null && 'leafHashes' in input) {
-    leafMode = 'leaf-hashes';
-    if (!profile.leavesFromHashes) throw new InputError(`${name('profile')} ${profile.name} cannot take leaf hashes`);
-    const flat = new Uint8Array(input.leafHashes.length * d);
-    for (const [i, leaf] of input.leafHashes.entries()) {
-      if (!(leaf instanceof Uint8Array) || leaf.length !== d) {
-        throw new InputError(`leafHashes[${i}] must be a ${d}-byte Uint8Array`);
-      }
-      flat.set(leaf, i * d);
-    }
-    levels = treeFromLeafHashes(flat, input.leafHashes.length, hasher, profile.lone);
-    bytes = flat.length;
-  } else if (filled.leaves === 'blocks') {
-    if (input instanceof Uint8Array) {
-      levels = treeFromBytes(input, filled.blockSize, hasher, profile.lone);
-      bytes = input.length;
-    } else if (typeof input === 'string') {
-      let memory: MemoryLevelSink | undefined;
-      const built = await treeFromFileParallel({
-        path: input,
-        profile,
-        hash: filled.hash,
-        backend,
-        hasher,
-        blockSize: filled.blockSize,
-        threads: filled.threads,
-        segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
-        signal: filled.signal,
-        onProgress: filled.onProgress,
-        createSink: filled.keepLevels ? (size) => (memory = new MemoryLevelSink(size, d)) : undefined,
-        workerFile: (options as { workerFile?: string } | undefined)?.workerFile,
-      });
-      ({ bytes, source, threads } = built);
-      levels = memory
-        ? { size: built.size, digestSize: d, levels: memory.levels, root: built.root, ambiguous: built.ambiguous }
-        : undefined;
-      summary = built;
-    } else if (isAsyncIterable(input)) {
-      ({ tree: levels, bytes } = await treeFromStream(input, filled.blockSize, hasher, profile.lone, filled.signal));
-    } else {
-      throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
-    }
-  } else {
-    if (!(typeof input === 'string' || isAsyncIterable(input))) {
-      throw new InputError(`${name('leaves')} ${filled.leaves} reads text: give a file path or a stream`);
-    }
-    const text = await readAllText(input);
-    if (filled.leaves === 'records') {
-      const records = parseRecords(text, sourceName);
-      levels = checkedRecords(records, hasher, profile.lone);
-      bytes = records.reduce((sum, r) => sum + r.length, 0);
-    } else {
-      const parsed = parseLeafHashes(text, d, profile.reversedDisplay, sourceName);
-      levels = treeFromLeafHashes(parsed.leaves, parsed.size, hasher, profile.lone);
-      bytes = parsed.leaves.length;
-    }
-  }
-  const { root, size, ambiguous } = (levels ?? summary)!;
-  if (profile.name === 'bitcoin' && size === 0) {
-    throw new InputError(`${sourceName}: the bitcoin profile needs at least one txid`);
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return {
-    profile: profile.name,
-    hash: filled.hash,
-    backend,
-    kernel,
-    leafMode,
-    blockSize: leafMode === 'blocks' ? filled.blockSize : undefined,
-    size,
-    bytes,
-    root,
-    rootHex: toHex(root, profile.reversedDisplay),
-    levels,
-    ambiguous,
-    threads,
-    seconds,
-    source,
-    getNode(level: number, index: number): Uint8Array {
-      if (!levels) throw new RangeError('this tree kept no levels in memory: build with keepLevels, or write a tree file');
-      const nodes = levels.levels[level];
-      if (!nodes || !Number.isSafeInteger(index) || index < 0 || (index + 1) * d > nodes.length) {
-        throw new RangeError(`no node (${level}, ${index}) in a tree of ${levels.size} leaves`);
-      }
-      return nodes.subarray(index * d, (index + 1) * d);
-    },
-  };
-}
-
 const kMaxRecordBytes = 2 ** 32 - 1;
 
-function checkedRecords(records: readonly Uint8Array[], hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
+function treeFromCheckedRecords(records: readonly Uint8Array[], hasher: TreeHasher, lone: Profile['lone']): TreeLevels {
   let total = 0;
   for (const [i, record] of records.entries()) {
     if (!(record instanceof Uint8Array)) throw new InputError(`records[${i}] must be a Uint8Array`);

@@ -8,9 +8,9 @@ import { InputError } from './errors.js';
 import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
 import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
 
-/** How the input becomes leaves. */
-export type LeafMode = 'blocks' | 'records' | 'leaf-hashes';
-export const kLeafModes: readonly LeafMode[] = ['blocks', 'records', 'leaf-hashes'];
+import { kLeafModes, type LeafMode } from './store/format.js';
+
+export type { LeafMode };
 
 export interface BuildOptions {
   /** Tree profile; default `rfc9162`. */
@@ -27,8 +27,10 @@ export interface BuildOptions {
   threads?: number;
   /** Bytes of data per pool task (rounded down to a power-of-two number of blocks); default 8 MiB. */
   segmentSize?: number;
-  /** Keep every level in memory (so the result answers proofs); default true except for file inputs. */
+  /** Keep every level in memory (so the result answers proofs); default true except for file and stream inputs. */
   keepLevels?: boolean;
+  /** Write the tree to this .mtree file, atomically. */
+  out?: string;
   /** Called as data is hashed. */
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   /** Abort the build. */
@@ -44,6 +46,7 @@ export interface FilledBuildOptions {
   readonly threads: number;
   readonly segmentSize: number;
   readonly keepLevels?: boolean;
+  readonly out?: string;
   readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   readonly signal?: AbortSignal;
 }
@@ -122,5 +125,20 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
   if (options.keepLevels !== undefined && typeof options.keepLevels !== 'boolean') {
     throw new InputError(`${name('keepLevels')} must be a boolean`);
   }
-  return { profile, hash, backend, blockSize, leaves, threads, segmentSize, keepLevels: options.keepLevels, onProgress: options.onProgress, signal: options.signal };
+  if (options.out !== undefined && (typeof options.out !== 'string' || options.out.length === 0)) {
+    throw new InputError(`${name('out')} must be a file path`);
+  }
+  return {
+    profile,
+    hash,
+    backend,
+    blockSize,
+    leaves,
+    threads,
+    segmentSize,
+    keepLevels: options.keepLevels,
+    out: options.out,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  };
 }

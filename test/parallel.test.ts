@@ -38,8 +38,9 @@ describe('parallel file builds equal in-memory builds', () => {
       const file = path.join(dir, `data-${size}.bin`);
       writeFileSync(file, data);
       const want = await buildTree(data, { profile, hash, blockSize });
-      for (const threads of [1, 2]) {
-        for (const segment of [blockSize, segmentSize, 4 * segmentSize]) {
+      // Pool start-up dominates here, so one thread is checked at the smallest segment only.
+      for (const [threads, segments] of [[1, [blockSize]], [2, [blockSize, segmentSize, 4 * segmentSize]]] as const) {
+        for (const segment of segments) {
           const got = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, keepLevels: true });
           const where = `${size} bytes, ${threads} threads, segments of ${segment}`;
           expect(hex(got.root), where).toBe(hex(want.root));

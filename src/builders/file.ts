@@ -5,6 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import type { SourceIdentity } from '../store/format.js';
 import type { TreeLevels } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import type { LoneNodeRule } from '../tree/profile.js';
@@ -13,11 +14,7 @@ import { treeFromBlockLeaves } from './memory.js';
 
 const kReadBytes = 4 * 1024 * 1024;
 
-/** Identity of a data source, recorded in the tree file to detect a stale tree later. */
-export interface SourceIdentity {
-  readonly size: number;
-  readonly mtimeMs: number;
-}
+export type { SourceIdentity };
 
 /** treeFromFile builds the block tree of the file at `path`. */
 export async function treeFromFile(
@@ -29,10 +26,11 @@ export async function treeFromFile(
 ): Promise<{ tree: TreeLevels; bytes: number; source: SourceIdentity }> {
   const file = await openForReading(path);
   try {
-    const before = await file.stat();
+    const before = await file.stat({ bigint: true });
     if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
-    const leafHasher = new BlockLeafHasher(hasher, blockSize, before.size);
-    const buffer = new Uint8Array(Math.min(kReadBytes, Math.max(before.size, 1)));
+    const fileSize = Number(before.size);
+    const leafHasher = new BlockLeafHasher(hasher, blockSize, fileSize);
+    const buffer = new Uint8Array(Math.min(kReadBytes, Math.max(fileSize, 1)));
     let position = 0;
     for (;;) {
       signal?.throwIfAborted();
@@ -41,14 +39,14 @@ export async function treeFromFile(
       leafHasher.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
     }
-    const after = await file.stat();
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || position !== before.size) {
+    const after = await file.stat({ bigint: true });
+    if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || position !== fileSize) {
       throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, read ${position} bytes)`);
     }
     return {
       tree: treeFromBlockLeaves(leafHasher, hasher, lone),
       bytes: position,
-      source: { size: before.size, mtimeMs: before.mtimeMs },
+      source: { size: fileSize, mtimeNs: before.mtimeNs },
     };
   } finally {
     await file.close();

@@ -60,3 +60,14 @@ export class GrowingLevelSink implements LevelSink {
     return this.#levels.map((level, l) => level.subarray(0, this.#lengths[l]));
   }
 }
+
+/** teeSinks writes to every given sink (skipping undefined ones); undefined if there are none. */
+export function teeSinks(...sinks: Array<LevelSink | undefined>): LevelSink | undefined {
+  const present = sinks.filter((s): s is LevelSink => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return {
+    async writeNodes(level, firstIndex, nodes) {
+      for (const sink of present) await sink.writeNodes(level, firstIndex, nodes);
+    },
+  };
+}

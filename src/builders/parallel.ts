@@ -32,8 +32,8 @@ export interface ParallelFileBuild {
   readonly threads: number;
   /** log2 of blocks per segment. */
   readonly segmentLevel: number;
-  /** Makes the sink for a tree of `leafCount` leaves once the file's size is known; none = keep only the root. */
-  readonly createSink?: (leafCount: number) => LevelSink | Promise<LevelSink>;
+  /** Makes the sink once the file's size is known; none = keep only the root. */
+  readonly createSink?: (tree: { leafCount: number; dataLength: number; source: SourceIdentity }) => Promise<LevelSink | undefined>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   /** Replaces the pool's worker file (fault-injection tests). */
@@ -62,11 +62,12 @@ export class SegmentError extends MerkleError {
 export async function treeFromFileParallel(build: ParallelFileBuild): Promise<ParallelFileResult> {
   const { path, blockSize, hasher, profile, signal } = build;
   await (await openForReading(path)).close();
-  const before = await stat(path);
+  const before = await stat(path, { bigint: true });
   if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
-  const size = Math.ceil(before.size / blockSize);
+  const fileSize = Number(before.size);
+  const size = Math.ceil(fileSize / blockSize);
   const plan = planSegments(Math.max(size, 1), build.segmentLevel);
-  const sink = await build.createSink?.(size);
+  const sink = await build.createSink?.({ leafCount: size, dataLength: fileSize, source: { size: fileSize, mtimeNs: before.mtimeNs } });
 
   if (size <= plan.segmentLeaves) {
     // One segment or less: a worker would only add start-up time.
@@ -83,7 +84,7 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
 
   const jobFor = (index: number): SegmentJob => {
     const byteOffset = index * segmentBytes;
-    const byteLength = Math.min(segmentBytes, before.size - byteOffset);
+    const byteLength = Math.min(segmentBytes, fileSize - byteOffset);
     const task: SegmentTask = {
       source: { path, byteOffset, byteLength },
       profile: profile.name,
@@ -101,7 +102,7 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     const index = task.segmentIndex;
     await assembler.accept(index, Math.ceil(byteLength / blockSize), levels, index === plan.segmentCount - 1);
     bytesDone += byteLength;
-    build.onProgress?.({ bytesDone, bytesTotal: before.size });
+    build.onProgress?.({ bytesDone, bytesTotal: fileSize });
   };
 
   const pool = createHashPool(build.threads, build.workerFile);
@@ -111,16 +112,16 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     await pool.destroy();
   }
 
-  const after = await stat(path);
-  if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-    throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeMs !== before.mtimeMs})`);
+  const after = await stat(path, { bigint: true });
+  if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
+    throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeNs !== before.mtimeNs})`);
   }
   const { root, ambiguous } = await assembler.finish(plan.segmentCount);
   return {
     root,
     size,
-    bytes: before.size,
-    source: { size: before.size, mtimeMs: before.mtimeMs },
+    bytes: fileSize,
+    source: { size: fileSize, mtimeNs: before.mtimeNs },
     ambiguous,
     threads: build.threads,
   };

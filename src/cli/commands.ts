@@ -10,7 +10,8 @@ import { InputError } from '../errors.js';
 import { describeBackends } from '../hash/registry.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
-import { verifyProof, type LeafClaim, type Proof } from '../proofs.js';
+import { openTree, type OpenTree } from '../open-tree.js';
+import { proveConsistency, proveInclusion, verifyProof, type LeafClaim, type Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
@@ -68,6 +69,7 @@ const build: Command = {
     'segment-size': { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    out: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
   },
   help: `Usage: merkle build INPUT [options]
@@ -96,6 +98,8 @@ Speed:
                       show a progress bar on stderr (default: when stderr is a terminal)
 
 Output:
+  -o, --out FILE      also write the whole tree to FILE (.mtree), atomically: on failure or
+                      Ctrl-C an existing FILE is left as it was
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
                       threads, backend, kernel, seconds, bytesPerSecond
 `,
@@ -122,6 +126,7 @@ Output:
       segmentSize: segmentSizeText === undefined ? undefined : parseByteSize(segmentSizeText, '--segment-size'),
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
       signal: abort.signal,
+      out: str(values, 'out'),
     };
     const source = input === '-' ? process.stdin : input!;
     let tree;
@@ -145,6 +150,8 @@ Output:
         kernel: tree.kernel,
         seconds: tree.seconds,
         bytesPerSecond: tree.seconds > 0 ? Math.round(tree.bytes / tree.seconds) : null,
+        ...(tree.ambiguous ? { ambiguous: true } : {}),
+        ...(tree.out ? { out: tree.out } : {}),
       });
     } else {
       process.stdout.write(`${tree.rootHex}\n`);
@@ -242,5 +249,102 @@ the backend 'auto' picks.
   },
 };
 
-export const kCommands: Record<string, Command> = { build, verify, backends };
+async function withTree<T>(path: string, use: (tree: OpenTree) => Promise<T>): Promise<T> {
+  const tree = await openTree(path);
+  try {
+    return await use(tree);
+  } finally {
+    await tree.close();
+  }
+}
+
+function parseIndex(text: string): number {
+  const index = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(index)) throw new InputError(`INDEX must be a whole number, got ${JSON.stringify(text)}`);
+  return index;
+}
+
+const proof: Command = {
+  name: 'proof',
+  summary: 'print the inclusion proof of one leaf of a tree file',
+  positionals: [2, 2],
+  options: {},
+  help: `Usage: merkle proof TREE.mtree INDEX
+
+Prints the inclusion proof of leaf INDEX (0-based) as JSON: profile, hash, treeSize, index,
+blockSize (block trees), leafHash, path (sibling hashes as hex from the leaf upward) and root.
+Hashes are in the profile's display order (byte-reversed for bitcoin).
+`,
+  async run(_values, [treePath, indexText]) {
+    const index = parseIndex(indexText!);
+    await withTree(treePath!, async (tree) => {
+      if (index >= tree.size) throw new InputError(`INDEX ${index} is out of range: ${treePath} has ${tree.size} leaves`);
+      printJson(await proveInclusion(tree, index));
+    });
+    return EXIT_OK;
+  },
+};
+
+const consistency: Command = {
+  name: 'consistency',
+  summary: 'print the consistency proof that one tree file is a prefix of another',
+  positionals: [2, 2],
+  options: {},
+  help: `Usage: merkle consistency OLD.mtree NEW.mtree
+
+Prints the RFC 9162 consistency proof that OLD's leaves are the first leaves of NEW, as JSON:
+profile, hash, size1, size2, root1, root2, path. rfc9162 trees only; OLD must not be empty.
+`,
+  async run(_values, [oldPath, newPath]) {
+    await withTree(oldPath!, (older) => withTree(newPath!, async (newer) => printJson(await proveConsistency(older, newer))));
+    return EXIT_OK;
+  },
+};
+
+const info: Command = {
+  name: 'info',
+  summary: 'describe a tree file (and check it with --verify)',
+  positionals: [1, 1],
+  options: { json: { type: 'boolean' }, verify: { type: 'boolean' } },
+  help: `Usage: merkle info TREE.mtree [--json] [--verify]
+
+Prints a tree file's header: profile, hash, leaf mode, block size, leaves, data length, levels,
+root, and the data source's size and mtime when it was built from a file.
+  --verify    also check every level's checksum and the root (reads the whole file)
+  --json      print one JSON object
+`,
+  async run(values, [treePath]) {
+    await withTree(treePath!, async (tree) => {
+      if (values.verify) await tree.verify();
+      const m = tree.meta;
+      const summary = {
+        path: treePath,
+        formatVersion: m.version,
+        profile: m.profile,
+        hash: m.hash,
+        leafMode: m.leafMode,
+        blockSize: m.leafMode === 'blocks' ? m.blockSize : null,
+        leaves: m.leafCount,
+        bytes: m.dataLength,
+        levels: m.levelCount,
+        fileBytes: m.fileSize,
+        root: tree.rootHex,
+        source: m.source ? { size: m.source.size, mtimeNs: m.source.mtimeNs.toString() } : null,
+        ...(values.verify ? { verified: true } : {}),
+      };
+      if (values.json) {
+        printJson(summary);
+        return;
+      }
+      for (const [key, value] of Object.entries(summary)) {
+        if (value === null) continue;
+        const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+        process.stdout.write(`${key.padEnd(14)} ${text}\n`);
+      }
+    });
+    return EXIT_OK;
+  },
+};
+
+export const kCommands: Record<string, Command> = { build, proof, consistency, verify, info, backends };
 export { EXIT_FAILED };

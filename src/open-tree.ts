@@ -1,0 +1,50 @@
+/**
+ * openTree: a saved tree file as a NodeSource, so proofs (and later diffs) are made from disk
+ * with O(log n) positioned reads, never by loading the tree.
+ */
+import { toHex } from './encoding.js';
+import { InputError, TreeFileError } from './errors.js';
+import type { NodeSource } from './proofs.js';
+import type { TreeFileHeader } from './store/format.js';
+import { openTreeFile, type TreeFileReader } from './store/reader.js';
+import { kProfiles } from './tree/profile.js';
+
+export interface OpenTree extends NodeSource {
+  readonly path: string;
+  readonly meta: TreeFileHeader;
+  /** The root as printed: lowercase hex, display order. */
+  readonly rootHex: string;
+  readonly reader: TreeFileReader;
+  /** verify checks every level's checksum and the root (reads the whole file). */
+  verify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** openTree opens a .mtree file; rejects with InputError for a missing file, TreeFileError for a bad one. */
+export async function openTree(path: string, options: { verify?: boolean } = {}): Promise<OpenTree> {
+  let reader: TreeFileReader;
+  try {
+    reader = await openTreeFile(path, options);
+  } catch (error) {
+    if (error instanceof TreeFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`${path}: cannot open (no such file)`, { cause: error });
+    if (code === 'EISDIR') throw new InputError(`${path}: cannot open (is a directory)`, { cause: error });
+    throw new InputError(`${path}: cannot open (${(error as Error).message})`, { cause: error });
+  }
+  const meta = reader.meta;
+  return {
+    path,
+    meta,
+    reader,
+    profile: meta.profile,
+    hash: meta.hash,
+    size: meta.leafCount,
+    blockSize: meta.leafMode === 'blocks' ? meta.blockSize : undefined,
+    root: reader.root,
+    rootHex: toHex(reader.root, kProfiles[meta.profile].reversedDisplay),
+    getNode: (level, index) => reader.getNode(level, index),
+    verify: () => reader.verify(),
+    close: () => reader.close(),
+  };
+}
