@@ -101,7 +101,7 @@ describe('merkle build', () => {
 });
 
 describe('merkle --help', () => {
-  it.each(['build', 'verify', 'backends'])('%s --help exits 0 with usage', (command) => {
+  it.each(['build', 'proof', 'consistency', 'verify', 'info', 'backends'])('%s --help exits 0 with usage', (command) => {
     const result = merkle([command, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Usage: merkle ${command}`));
@@ -158,5 +158,43 @@ describe('merkle verify', () => {
     expect([notJson.code, notJson.stderr]).toEqual([2, expect.stringMatching(/bad\.json: not valid JSON/)]);
     const badRecord = merkle(['verify', file('p.json', '{}'), '--record', 'xyz']);
     expect([badRecord.code, badRecord.stderr]).toEqual([2, expect.stringMatching(/--record: invalid hex/)]);
+  });
+});
+
+describe('tree files on the command line', () => {
+  it('build -o, info, proof, verify and consistency work together', () => {
+    const oldData = file('old.bin', data.subarray(0, 40 * 1024));
+    const oldTree = path.join(dir, 'old.mtree');
+    const newTree = path.join(dir, 'new.mtree');
+    const built = merkle(['build', oldData, '--block-size', '1KiB', '-o', oldTree]);
+    expect(built.code).toBe(0);
+    expect(merkle(['build', dataFile, '--block-size', '1KiB', '--out', newTree]).code).toBe(0);
+    const newRoot = merkle(['build', dataFile, '--block-size', '1KiB']).stdout.trim();
+
+    const info = JSON.parse(merkle(['info', newTree, '--json', '--verify']).stdout);
+    expect(info).toMatchObject({ profile: 'rfc9162', hash: 'sha256', leafMode: 'blocks', blockSize: 1024, leaves: 196, bytes: data.length, root: newRoot, verified: true });
+    expect(info.source.size).toBe(data.length);
+
+    const proofText = merkle(['proof', newTree, '100']).stdout;
+    const proof = JSON.parse(proofText);
+    expect(proof).toMatchObject({ type: 'inclusion', treeSize: 196, index: 100, root: newRoot, blockSize: 1024 });
+    const leaf = file('leaf100.bin', data.subarray(100 * 1024, 101 * 1024));
+    expect(merkle(['verify', file('p100.json', proofText), '--leaf-data', leaf, '--root', newRoot]).code).toBe(0);
+
+    const consistencyText = merkle(['consistency', oldTree, newTree]).stdout;
+    expect(JSON.parse(consistencyText)).toMatchObject({ type: 'consistency', size1: 40, size2: 196, root1: built.stdout.trim(), root2: newRoot });
+    expect(merkle(['verify', file('c.json', consistencyText), '--root', newRoot]).stdout).toBe('valid\n');
+    const reversed = merkle(['consistency', newTree, oldTree]);
+    expect([reversed.code, reversed.stderr]).toEqual([2, expect.stringMatching(/larger than the new one/)]);
+  });
+
+  it('refuses an out-of-range index, a missing tree, and a file that is not a tree, each by name', () => {
+    const tree = path.join(dir, 'small.mtree');
+    merkle(['build', file('small.bin', 'abc'), '-o', tree]);
+    expect(merkle(['proof', tree, '1']).stderr).toMatch(/INDEX 1 is out of range: .*small\.mtree has 1 leaves/);
+    expect(merkle(['proof', tree, '-3']).code).toBe(2);
+    expect(merkle(['info', path.join(dir, 'missing.mtree')]).stderr).toMatch(/missing\.mtree: cannot open \(no such file\)/);
+    const notTree = merkle(['info', dataFile]);
+    expect([notTree.code, notTree.stderr]).toEqual([2, expect.stringMatching(/data\.bin: not a tree file \(bad magic/)]);
   });
 });

@@ -97,3 +97,22 @@ describe('faults', () => {
     await expect(buildTree(file, { blockSize: 4096, segmentSize: 100 })).rejects.toThrow(/options\.segmentSize must be a whole number of bytes of at least the block size \(4096\)/);
   });
 });
+
+describe('tree files from file builds', () => {
+  it('a failed rebuild leaves the existing tree file byte-for-byte, and no temp file', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const data = path.join(dir, 'keep.bin');
+    writeFileSync(data, randomBytes(seededRandom(11), 64 * 1024));
+    const out = path.join(dir, 'keep.mtree');
+    await buildTree(data, { blockSize: 1024, segmentSize: 4096, out });
+    const before = readFileSync(out);
+    const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'crashing-worker.mjs');
+    writeFileSync(data, randomBytes(seededRandom(12), 64 * 1024));
+    await expect(buildTree(data, { blockSize: 1024, segmentSize: 4096, threads: 2, out, workerFile } as never)).rejects.toBeInstanceOf(SegmentError);
+    expect(readFileSync(out)).toEqual(before);
+    const controller = new AbortController();
+    await expect(buildTree(data, { blockSize: 1024, segmentSize: 4096, out, signal: controller.signal, onProgress: () => controller.abort() })).rejects.toThrow();
+    expect(readFileSync(out)).toEqual(before);
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+});
