@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
+import { appendToTree } from '../append.js';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
@@ -346,5 +347,33 @@ root, and the data source's size and mtime when it was built from a file.
   },
 };
 
-export const kCommands: Record<string, Command> = { build, proof, consistency, verify, info, backends };
+const append: Command = {
+  name: 'append',
+  summary: 'extend a saved tree by more data and print the new root',
+  positionals: [2, 2],
+  options: { data: { type: 'string' }, out: { type: 'string', short: 'o' }, json: { type: 'boolean' } },
+  help: `Usage: merkle append TREE.mtree MORE-DATA [--data FILE] [--out NEW.mtree] [--json]
+
+Extends the block tree in TREE.mtree by the bytes of MORE-DATA (a file, or - for standard
+input) as if they had followed the original data, hashing only the new blocks and O(log n)
+nodes, and prints the new root. The tree file is replaced atomically (or NEW.mtree written).
+rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ⊑ new.
+
+  --data FILE      the original data; needed when it ended in a short block, which the new
+                   data completes (its bytes are rehashed)
+  -o, --out FILE   write the extended tree to FILE and keep TREE.mtree as it is
+  --json           print root, oldLeaves, leaves, bytes, out
+`,
+  async run(values, [treePath, morePath]) {
+    const result = await appendToTree(treePath!, morePath === '-' ? process.stdin : morePath!, {
+      data: str(values, 'data'),
+      out: str(values, 'out'),
+    });
+    if (values.json) printJson({ root: result.rootHex, oldLeaves: result.oldSize, leaves: result.size, bytes: result.bytes, out: result.out });
+    else process.stdout.write(`${result.rootHex}\n`);
+    return EXIT_OK;
+  },
+};
+
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends };
 export { EXIT_FAILED };
