@@ -2,7 +2,19 @@
  * buildTree: the one entry point for building a tree — from a file, bytes, a stream of bytes,
  * records or leaf hashes — optionally written to a tree file.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CheckpointError,
+  ensureCheckpointDir,
+  mismatchOf,
+  readCheckpoint,
+  removeCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type CheckpointIdentity,
+} from './builders/checkpoint.js';
 import { openForReading } from './builders/file.js';
 import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
 import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
@@ -13,7 +25,7 @@ import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
-import { apiOptionName, fillBuildOptions, type BuildOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
+import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from './store/format.js';
 import { SpillLevelSink } from './store/spill.js';
@@ -118,7 +130,12 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
   };
 
   let built: Built;
-  if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || filled.leaves !== 'blocks') {
+  if (filled.checkpoint) {
+    if (!(typeof input === 'string' || isAsyncIterable(input)) || filled.leaves !== 'blocks') {
+      throw new InputError(`${name('checkpoint')} applies to file and stream inputs of block leaves`);
+    }
+    built = await buildCheckpointed(input, job, filled.checkpoint);
+  } else if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || filled.leaves !== 'blocks') {
     built = await buildInMemory(input, job);
   } else if (typeof input === 'string') {
     built = await buildFromFile(input, job);
@@ -251,12 +268,20 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   }
 }
 
+/** What a checkpointed build adds to a stream build. */
+interface StreamExtras {
+  readonly spill?: SpillLevelSink;
+  readonly resume?: Checkpoint;
+  readonly onSegmentDone?: (builder: StreamTreeBuilder) => void;
+  readonly source?: SourceIdentity;
+}
+
 /** A stream in blocks mode: segments cut in the main thread, hashed by the pool. */
-async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job): Promise<Built> {
+async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extras: StreamExtras = {}): Promise<Built> {
   const { filled, profile, hasher } = job;
   const memory = filled.keepLevels ? new GrowingLevelSink(hasher.digestSize) : undefined;
-  const spill = filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined;
-  const builder = new StreamTreeBuilder({
+  const spill = extras.spill ?? (filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined);
+  const builder: StreamTreeBuilder = new StreamTreeBuilder({
     profile,
     hash: filled.hash,
     backend: job.backend,
@@ -267,6 +292,8 @@ async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job): Pro
     sink: teeSinks(memory, spill),
     onProgress: filled.onProgress,
     workerFile: job.workerFile,
+    resume: extras.resume,
+    onSegmentDone: extras.onSegmentDone && (() => extras.onSegmentDone!(builder)),
   });
   try {
     for await (const chunk of chunks) {
@@ -276,14 +303,104 @@ async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job): Pro
     }
     filled.signal?.throwIfAborted();
     const built = await builder.finish();
-    await spill?.publish(filled.out!, treeFileMeta(job, 'blocks', { leafCount: built.size, dataLength: built.bytes }), built.root);
+    const meta = treeFileMeta(job, 'blocks', { leafCount: built.size, dataLength: built.bytes, source: extras.source });
+    await spill?.publish(filled.out!, meta, built.root);
     const levels = memory && { size: built.size, digestSize: hasher.digestSize, levels: memory.levels(), root: built.root, ambiguous: built.ambiguous };
-    return { ...built, levels, leafMode: 'blocks' };
+    if (!extras.spill) await spill?.discard();
+    return { ...built, levels, leafMode: 'blocks', source: extras.source };
   } catch (error) {
     await builder.close();
-    await spill?.discard();
+    // A checkpointed build keeps its spill for the resume; a plain one removes it.
+    if (extras.spill) await spill?.close();
+    else await spill?.discard();
     throw error;
   }
+}
+
+/**
+ * A build with checkpoints: the streaming builder over the file (read from the checkpoint's
+ * offset) or the stream (its first bytes skipped), checkpointing the done prefix every few
+ * seconds; the spilled levels live in the checkpoint folder.
+ */
+async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job: Job, options: Required<CheckpointOptions>): Promise<Built> {
+  const { filled, hasher, profile } = job;
+  const { dir } = options;
+  const segmentLevel = segmentLevelForBytes(filled.blockSize, filled.segmentSize);
+  await ensureCheckpointDir(dir);
+  let source: SourceIdentity | undefined;
+  let inputIdentity: CheckpointIdentity['input'] = { kind: 'stream' };
+  if (typeof input === 'string') {
+    await (await openForReading(input)).close();
+    const stats = await stat(input, { bigint: true });
+    source = { size: Number(stats.size), mtimeNs: stats.mtimeNs };
+    inputIdentity = { kind: 'file', path: input, size: source.size, mtimeNs: stats.mtimeNs.toString() };
+  }
+  const identity: CheckpointIdentity = {
+    profile: profile.name,
+    hash: filled.hash,
+    blockSize: filled.blockSize,
+    segmentLevel,
+    out: filled.out ? path.resolve(filled.out) : null,
+    input: inputIdentity,
+  };
+  if (options.restart) await removeCheckpoint(dir);
+  const resume = await readCheckpoint(dir);
+  if (resume && !options.resume) {
+    throw new CheckpointError('ERR_MERKLE_CHECKPOINT_EXISTS', `${dir} holds a checkpoint of an unfinished build: --resume continues it, --restart discards it`);
+  }
+  if (resume) {
+    const mismatch = mismatchOf(resume.identity, identity);
+    if (mismatch) throw new CheckpointError('ERR_MERKLE_CHECKPOINT_MISMATCH', `${dir}: checkpoint is for another build: ${mismatch}; --restart discards it`);
+  }
+  const k = segmentLevel;
+  const kept = Array.from({ length: k }, (_, level) => (resume?.segments ?? 0) * 2 ** (k - level));
+  const spill = filled.out ? SpillLevelSink.inFolder(dir, hasher.digestSize, kept) : undefined;
+
+  let lastWrite = Date.now();
+  let lastSegments = resume?.segments ?? 0;
+  let writing: Promise<void> = Promise.resolve();
+  const onSegmentDone = (builder: StreamTreeBuilder): void => {
+    if (Date.now() - lastWrite < options.everySeconds * 1000) return;
+    const done = builder.completed();
+    if (done.segments <= lastSegments) return;
+    lastWrite = Date.now();
+    lastSegments = done.segments;
+    // Spilled nodes reach the disk before the checkpoint that counts them.
+    writing = writing.then(async () => {
+      await spill?.sync();
+      await writeCheckpoint(dir, { identity, ...done });
+    });
+  };
+  const skip = resume?.bytes ?? 0;
+  const chunks = typeof input === 'string' ? createReadStream(input, { start: skip, highWaterMark: 1024 * 1024 }) : skipBytes(input, skip);
+  try {
+    const built = await buildFromStream(chunks, job, { spill, resume, onSegmentDone, source });
+    await writing;
+    if (source) {
+      const after = await stat(input as string, { bigint: true });
+      if (Number(after.size) !== source.size || after.mtimeNs !== source.mtimeNs) throw new InputError(`${input}: data changed during build`);
+    }
+    await removeCheckpoint(dir);
+    await spill?.discard();
+    return built;
+  } catch (error) {
+    await writing.catch(() => undefined);
+    throw error;
+  }
+}
+
+/** skipBytes yields `chunks` less its first `count` bytes; fails if it ends before them. */
+async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
+  let left = count;
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield chunk.subarray(left);
+    left = 0;
+  }
+  if (left > 0) throw new InputError(`the input ended ${left} bytes before the checkpoint's position (${count}): is it the same input?`);
 }
 
 async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<string> {

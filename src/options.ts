@@ -31,10 +31,23 @@ export interface BuildOptions {
   keepLevels?: boolean;
   /** Write the tree to this .mtree file, atomically. */
   out?: string;
+  /** Checkpoint the build in a folder so a crash can be resumed (file and stream inputs, blocks). */
+  checkpoint?: CheckpointOptions;
   /** Called as data is hashed. */
   onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   /** Abort the build. */
   signal?: AbortSignal;
+}
+
+export interface CheckpointOptions {
+  /** Folder for the checkpoint and, with `out`, the spilled levels. Created if missing. */
+  dir: string;
+  /** Seconds of work between checkpoints; default 5. */
+  everySeconds?: number;
+  /** Continue from the checkpoint in `dir` (none there: start afresh). */
+  resume?: boolean;
+  /** Discard any checkpoint in `dir` and start afresh. */
+  restart?: boolean;
 }
 
 export interface FilledBuildOptions {
@@ -47,6 +60,7 @@ export interface FilledBuildOptions {
   readonly segmentSize: number;
   readonly keepLevels?: boolean;
   readonly out?: string;
+  readonly checkpoint?: Required<CheckpointOptions>;
   readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   readonly signal?: AbortSignal;
 }
@@ -128,7 +142,22 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
   if (options.out !== undefined && (typeof options.out !== 'string' || options.out.length === 0)) {
     throw new InputError(`${name('out')} must be a file path`);
   }
+  let checkpoint: Required<CheckpointOptions> | undefined;
+  if (options.checkpoint !== undefined) {
+    const c = options.checkpoint;
+    if (typeof c !== 'object' || c === null || typeof c.dir !== 'string' || c.dir.length === 0) {
+      throw new InputError(`${name('checkpoint')} must name a folder`);
+    }
+    const everySeconds = c.everySeconds ?? 5;
+    if (typeof everySeconds !== 'number' || !(everySeconds >= 0) || !Number.isFinite(everySeconds)) {
+      throw new InputError(`${name('checkpointEvery')} must be a number of seconds >= 0, got ${everySeconds}`);
+    }
+    if (c.resume && c.restart) throw new InputError(`${name('resume')} and ${name('restart')} exclude each other`);
+    if (leaves !== 'blocks') throw new InputError(`${name('checkpoint')} applies to block leaves, not ${leaves}`);
+    checkpoint = { dir: c.dir, everySeconds, resume: Boolean(c.resume), restart: Boolean(c.restart) };
+  }
   return {
+    checkpoint,
     profile,
     hash,
     backend,

@@ -54,6 +54,17 @@ export class SegmentAssembler {
     return { root: upper.root, ambiguous: this.#ambiguous || upper.ambiguous };
   }
 
+  /** roots returns a copy of the first `count` segment roots (for a checkpoint). */
+  roots(count: number): Uint8Array {
+    return this.#roots.slice(0, count * this.#hasher.digestSize);
+  }
+
+  /** restore puts back the segment roots of a checkpoint: roots 0..count-1. */
+  restore(roots: Uint8Array): void {
+    const d = this.#hasher.digestSize;
+    for (let index = 0; index * d < roots.length; index++) this.#keepRoot(index, roots.subarray(index * d, (index + 1) * d));
+  }
+
   #keepRoot(index: number, root: Uint8Array): void {
     const d = this.#hasher.digestSize;
     if ((index + 1) * d > this.#roots.length) {

@@ -29,6 +29,17 @@ export interface StreamBuild {
   readonly sink?: LevelSink;
   readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
   readonly workerFile?: string;
+  /** Continue from a checkpoint: its first `segments` segments are done, with these roots. */
+  readonly resume?: { readonly segments: number; readonly roots: Uint8Array };
+  /** Called after each segment is hashed and stored (checkpoints hang off it). */
+  readonly onSegmentDone?: () => void;
+}
+
+/** The done prefix of a stream: every segment before `segments` is hashed and stored. */
+export interface StreamProgress {
+  readonly segments: number;
+  readonly bytes: number;
+  readonly roots: Uint8Array;
 }
 
 export interface StreamResult {
@@ -52,12 +63,30 @@ export class StreamTreeBuilder {
   readonly #inFlight = new Set<Promise<void>>();
   #failure: unknown;
   #finished = false;
+  /** Segments [0, #donePrefix) are done; #doneBeyond holds done ones past a gap. */
+  #donePrefix = 0;
+  readonly #doneBeyond = new Set<number>();
 
   constructor(build: StreamBuild) {
     this.#build = build;
     this.#segmentBytes = 2 ** build.segmentLevel * build.blockSize;
     this.#segment = new Uint8Array(this.#segmentBytes);
     this.#assembler = new SegmentAssembler(build.hasher, build.profile.lone, build.segmentLevel, build.sink);
+    if (build.resume) {
+      this.#assembler.restore(build.resume.roots);
+      this.#submitted = this.#donePrefix = build.resume.segments;
+      this.#bytes = this.#bytesHashed = build.resume.segments * this.#segmentBytes;
+    }
+  }
+
+  /** completed returns the done prefix: what a checkpoint may record. */
+  completed(): StreamProgress {
+    return { segments: this.#donePrefix, bytes: this.#donePrefix * this.#segmentBytes, roots: this.#assembler.roots(this.#donePrefix) };
+  }
+
+  #markDone(index: number): void {
+    this.#doneBeyond.add(index);
+    while (this.#doneBeyond.delete(this.#donePrefix)) this.#donePrefix++;
   }
 
   /** Bytes taken so far. */
@@ -103,6 +132,7 @@ export class StreamTreeBuilder {
         this.#build.onProgress?.({ bytesDone: this.#bytes, bytesTotal: this.#bytes });
         return { root: tree.root, size: tree.size, bytes: this.#bytes, ambiguous: tree.ambiguous, threads: 1 };
       }
+      if (this.#filled === 0) throw new Error(`the input ended at byte ${this.#bytes}, before the resumed checkpoint's position`);
       await this.#submit(this.#segment.subarray(0, this.#filled), true);
       await Promise.all(this.#inFlight);
       this.#throwIfFailed();
@@ -124,7 +154,9 @@ export class StreamTreeBuilder {
   async #submit(data: Uint8Array, isLast: boolean): Promise<void> {
     const { build } = this;
     const index = this.#submitted++;
-    const leafCount = Math.ceil(data.length / build.blockSize);
+    // Read the length now: handing the bytes to a worker detaches them (length becomes 0).
+    const length = data.length;
+    const leafCount = Math.ceil(length / build.blockSize);
     const task: SegmentTask = {
       source: { data },
       profile: build.profile.name,
@@ -141,11 +173,13 @@ export class StreamTreeBuilder {
       .run(task)
       .then(async (levels) => {
         await this.#assembler.accept(index, leafCount, levels, isLast);
-        this.#bytesHashed += data.length;
+        this.#bytesHashed += length;
+        this.#markDone(index);
         build.onProgress?.({ bytesDone: this.#bytesHashed, bytesTotal: this.#bytes });
+        build.onSegmentDone?.();
       })
       .catch((error: unknown) => {
-        this.#failure ??= new SegmentError(index, byteOffset, byteOffset + data.length, error);
+        this.#failure ??= new SegmentError(index, byteOffset, byteOffset + length, error);
       })
       .finally(() => this.#inFlight.delete(running));
     this.#inFlight.add(running);

@@ -37,6 +37,10 @@ const kFlagNames: Record<string, string> = {
   backend: '--backend',
   leaves: '--records/--leaf-hashes',
   segmentSize: '--segment-size',
+  checkpoint: '--checkpoint',
+  checkpointEvery: '--checkpoint-every',
+  resume: '--resume',
+  restart: '--restart',
 };
 const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
 
@@ -71,6 +75,10 @@ const build: Command = {
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
     out: { type: 'string', short: 'o' },
+    checkpoint: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    resume: { type: 'boolean' },
+    restart: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   help: `Usage: merkle build INPUT [options]
@@ -101,6 +109,14 @@ Speed:
 Output:
   -o, --out FILE      also write the whole tree to FILE (.mtree), atomically: on failure or
                       Ctrl-C an existing FILE is left as it was
+
+Crash safety (block leaves, file or - input):
+  --checkpoint DIR    record progress in DIR every few seconds (with --out, the tree's levels
+                      are spilled there too); a crashed build can then be resumed
+  --checkpoint-every S  seconds between checkpoints (default 5)
+  --resume            continue the build recorded in DIR (same input; - must replay the same
+                      bytes from the start); the root equals an uninterrupted build's
+  --restart           discard the checkpoint in DIR and start afresh
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
                       threads, backend, kernel, seconds, bytesPerSecond
 `,
@@ -128,6 +144,7 @@ Output:
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
       signal: abort.signal,
       out: str(values, 'out'),
+      checkpoint: checkpointOptions(values),
     };
     const source = input === '-' ? process.stdin : input!;
     let tree;
@@ -160,6 +177,21 @@ Output:
     return EXIT_OK;
   },
 };
+
+function checkpointOptions(values: Values): BuildOptions['checkpoint'] {
+  const dir = str(values, 'checkpoint');
+  const every = str(values, 'checkpoint-every');
+  if (dir === undefined) {
+    const stray = ['checkpoint-every', 'resume', 'restart'].find((k) => values[k] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --checkpoint DIR`);
+    return undefined;
+  }
+  const everySeconds = every === undefined ? undefined : Number(every);
+  if (everySeconds !== undefined && !(Number.isFinite(everySeconds) && everySeconds >= 0 && every!.trim() !== '')) {
+    throw new InputError(`--checkpoint-every must be a number of seconds >= 0, got ${JSON.stringify(every)}`);
+  }
+  return { dir, everySeconds, resume: Boolean(values.resume), restart: Boolean(values.restart) };
+}
 
 async function readProofFile(path: string): Promise<Proof> {
   let text: string;

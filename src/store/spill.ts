@@ -15,23 +15,48 @@ const kCopyBytes = 4 * 1024 * 1024;
 export class SpillLevelSink {
   readonly #dir: string;
   readonly #digestSize: number;
+  /** The folder is ours to delete (a temp folder), not a user's checkpoint folder. */
+  readonly #ownsDir: boolean;
   readonly #files: Array<Promise<FileHandle>> = [];
   readonly #lengths: number[] = [];
 
-  private constructor(dir: string, digestSize: number) {
+  private constructor(dir: string, digestSize: number, ownsDir: boolean) {
     this.#dir = dir;
     this.#digestSize = digestSize;
+    this.#ownsDir = ownsDir;
   }
 
   /** create makes the spill folder next to `target` (same file system, so no cross-device copy). */
   static async create(target: string, digestSize: number): Promise<SpillLevelSink> {
     const dir = await mkdtemp(path.join(path.dirname(target), `.${path.basename(target)}.spill-`));
-    return new SpillLevelSink(dir, digestSize);
+    return new SpillLevelSink(dir, digestSize, true);
+  }
+
+  /**
+   * inFolder spills into `dir` (a checkpoint folder), keeping files already there when
+   * resuming: their first `keptNodes[level]` nodes are the checkpointed ones.
+   */
+  static inFolder(dir: string, digestSize: number, keptNodes: readonly number[] = []): SpillLevelSink {
+    const sink = new SpillLevelSink(dir, digestSize, false);
+    for (const [level, nodes] of keptNodes.entries()) {
+      sink.#files.push(open(sink.#levelPath(level), nodes > 0 ? 'r+' : 'w+'));
+      sink.#lengths.push(nodes * digestSize);
+    }
+    return sink;
+  }
+
+  /** sync flushes every spill file to disk (before a checkpoint refers to them). */
+  async sync(): Promise<void> {
+    for (const file of this.#files) await (await file).sync();
+  }
+
+  #levelPath(level: number): string {
+    return path.join(this.#dir, `level-${level}`);
   }
 
   async writeNodes(level: number, firstIndex: number, nodes: Uint8Array): Promise<void> {
     while (this.#files.length <= level) {
-      this.#files.push(open(path.join(this.#dir, `level-${this.#files.length}`), 'w+'));
+      this.#files.push(open(this.#levelPath(this.#files.length), 'w+'));
       this.#lengths.push(0);
     }
     const position = firstIndex * this.#digestSize;
@@ -39,7 +64,7 @@ export class SpillLevelSink {
     this.#lengths[level] = Math.max(this.#lengths[level]!, position + nodes.length);
   }
 
-  /** publish writes the spilled levels as the tree file `target` (atomically) and removes the spill. */
+  /** publish writes the spilled levels as the tree file `target` (atomically). The spill stays until discarded. */
   async publish(target: string, meta: TreeFileMeta, root: Uint8Array): Promise<void> {
     const writer = await createTreeFileWriter(target, meta);
     try {
@@ -56,15 +81,19 @@ export class SpillLevelSink {
     } catch (error) {
       await writer.abort();
       throw error;
-    } finally {
-      await this.discard();
     }
   }
 
-  /** discard closes and removes the spill files. */
-  async discard(): Promise<void> {
+  /** close closes the spill files and keeps them (a checkpoint may refer to them). */
+  async close(): Promise<void> {
     const files = await Promise.allSettled(this.#files);
     await Promise.all(files.map((f) => (f.status === 'fulfilled' ? f.value.close().catch(() => undefined) : undefined)));
-    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** discard closes and removes the spill files (and the folder, if it is a temp folder). */
+  async discard(): Promise<void> {
+    await this.close();
+    if (this.#ownsDir) await rm(this.#dir, { recursive: true, force: true });
+    else await Promise.all(this.#files.map((_, level) => rm(this.#levelPath(level), { force: true })));
   }
 }

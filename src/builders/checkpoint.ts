@@ -1,0 +1,135 @@
+/**
+ * Checkpoints of a long build, so a crash costs seconds of work, not hours.
+ *
+ * A checkpoint records the done prefix of a segmented build: how many segments (and so bytes)
+ * are hashed, their roots, and — when a tree file is being made — the spilled levels beside it
+ * in the same folder, flushed to disk before the checkpoint that refers to them is published.
+ * The checkpoint file is versioned, checksummed and replaced atomically (temp, fsync, rename),
+ * so the current one is always whole. Resuming continues from it and yields exactly the root
+ * of an uninterrupted build.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { MerkleError } from '../errors.js';
+import type { HashName } from '../hash/types.js';
+import type { ProfileName } from '../tree/profile.js';
+
+export const kCheckpointFile = 'checkpoint.json';
+const kFormat = 'merkle-engine checkpoint';
+const kVersion = 1;
+
+/** CheckpointError: a checkpoint that is corrupt, of another version, or for another build. */
+export class CheckpointError extends MerkleError {
+  constructor(code: 'ERR_MERKLE_CHECKPOINT_CORRUPT' | 'ERR_MERKLE_CHECKPOINT_MISMATCH' | 'ERR_MERKLE_CHECKPOINT_EXISTS', message: string) {
+    super(code, message);
+  }
+}
+
+/** What a checkpoint says about the build it belongs to; a resume must match every field. */
+export interface CheckpointIdentity {
+  readonly profile: ProfileName;
+  readonly hash: HashName;
+  readonly blockSize: number;
+  readonly segmentLevel: number;
+  /** The tree file being made, or null. */
+  readonly out: string | null;
+  /** A file input is recorded by path, size and mtime; a stream cannot be identified. */
+  readonly input: { readonly kind: 'file'; readonly path: string; readonly size: number; readonly mtimeNs: string } | { readonly kind: 'stream' };
+}
+
+export interface Checkpoint {
+  readonly identity: CheckpointIdentity;
+  /** Segments done: bytes [0, bytes) are hashed. */
+  readonly segments: number;
+  readonly bytes: number;
+  /** Roots of the done segments, back to back. */
+  readonly roots: Uint8Array;
+}
+
+const checksumOf = (body: string): string => createHash('sha256').update(body).digest('hex');
+
+/** readCheckpoint returns the checkpoint in `dir`, undefined if there is none; throws CheckpointError if it is bad. */
+export async function readCheckpoint(dir: string): Promise<Checkpoint | undefined> {
+  const file = path.join(dir, kCheckpointFile);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const corrupt = (why: string) => new CheckpointError('ERR_MERKLE_CHECKPOINT_CORRUPT', `${file}: corrupt checkpoint (${why}); --restart discards it`);
+  let outer: { body?: unknown; checksum?: unknown };
+  try {
+    outer = JSON.parse(text) as typeof outer;
+  } catch {
+    throw corrupt('not JSON');
+  }
+  if (typeof outer.body !== 'string' || typeof outer.checksum !== 'string') throw corrupt('missing body or checksum');
+  const calculated = checksumOf(outer.body);
+  if (calculated !== outer.checksum) throw corrupt(`checksum ${calculated}, want ${outer.checksum}`);
+  const body = JSON.parse(outer.body) as { format?: string; version?: number; identity: CheckpointIdentity; segments: number; bytes: number; roots: string };
+  if (body.format !== kFormat) throw corrupt(`format ${JSON.stringify(body.format)}`);
+  if (body.version !== kVersion) {
+    throw new CheckpointError('ERR_MERKLE_CHECKPOINT_MISMATCH', `${file}: checkpoint version ${body.version}, this build reads version ${kVersion}; --restart discards it`);
+  }
+  return { identity: body.identity, segments: body.segments, bytes: body.bytes, roots: new Uint8Array(Buffer.from(body.roots, 'base64')) };
+}
+
+/** writeCheckpoint replaces the checkpoint in `dir` atomically. */
+export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
+  const body = JSON.stringify({
+    format: kFormat,
+    version: kVersion,
+    identity: checkpoint.identity,
+    segments: checkpoint.segments,
+    bytes: checkpoint.bytes,
+    roots: Buffer.from(checkpoint.roots).toString('base64'),
+  });
+  const file = path.join(dir, kCheckpointFile);
+  const temp = `${file}.tmp-${process.pid}`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(JSON.stringify({ body, checksum: checksumOf(body) }));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  await syncDirectory(dir);
+}
+
+/** removeCheckpoint deletes the checkpoint file (the build it described is done or discarded). */
+export async function removeCheckpoint(dir: string): Promise<void> {
+  await rm(path.join(dir, kCheckpointFile), { force: true });
+  await syncDirectory(dir);
+}
+
+export async function ensureCheckpointDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}
+
+/** mismatchOf names the first field in which a checkpoint differs from the build asked for, or undefined. */
+export function mismatchOf(recorded: CheckpointIdentity, wanted: CheckpointIdentity): string | undefined {
+  for (const key of ['profile', 'hash', 'blockSize', 'segmentLevel', 'out'] as const) {
+    if (recorded[key] !== wanted[key]) return `${key} is ${JSON.stringify(recorded[key])} in the checkpoint, ${JSON.stringify(wanted[key])} now`;
+  }
+  const a = recorded.input;
+  const b = wanted.input;
+  if (a.kind !== b.kind) return `the checkpoint is for a ${a.kind} input, this is a ${b.kind}`;
+  if (a.kind === 'file' && b.kind === 'file') {
+    if (path.resolve(a.path) !== path.resolve(b.path)) return `input was ${a.path}, now ${b.path}`;
+    if (a.size !== b.size || a.mtimeNs !== b.mtimeNs) return `input ${b.path} changed since the checkpoint (size ${a.size} → ${b.size})`;
+  }
+  return undefined;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
