@@ -1,7 +1,8 @@
 /**
- * Builds from a file or a byte stream in `blocks` mode, reading in large chunks into one
- * reused buffer. The file's size and mtime are checked before and after: a file that changes
- * under the build fails it rather than yielding a root of bytes that never existed together.
+ * Builds from a file in `blocks` mode on the calling thread, reading in large chunks into one
+ * reused buffer (the parallel builder uses it for files of one segment or less). The file's
+ * size and mtime are checked before and after: a file that changes under the build fails it
+ * rather than yielding a root of bytes that never existed together.
  */
 import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
@@ -51,22 +52,6 @@ export async function treeFromFile(
   } finally {
     await file.close();
   }
-}
-
-/** treeFromStream builds the block tree of every byte `chunks` yields, cut anywhere. */
-export async function treeFromStream(
-  chunks: AsyncIterable<Uint8Array>,
-  blockSize: number,
-  hasher: TreeHasher,
-  lone: LoneNodeRule,
-  signal?: AbortSignal,
-): Promise<{ tree: TreeLevels; bytes: number }> {
-  const leafHasher = new BlockLeafHasher(hasher, blockSize);
-  for await (const chunk of chunks) {
-    signal?.throwIfAborted();
-    leafHasher.update(chunk);
-  }
-  return { tree: treeFromBlockLeaves(leafHasher, hasher, lone), bytes: leafHasher.bytes };
 }
 
 /** openForReading opens `path`, turning "no such file" and friends into an InputError naming it. */
