@@ -198,3 +198,40 @@ describe('tree files on the command line', () => {
     expect([notTree.code, notTree.stderr]).toEqual([2, expect.stringMatching(/data\.bin: not a tree file \(bad magic/)]);
   });
 });
+
+describe('interrupts and progress', () => {
+  it('Ctrl-C (SIGINT) during build -o leaves the existing tree file byte-for-byte and no temp file', async () => {
+    const { spawn } = await import('node:child_process');
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { kRepoRoot } = await import('./helpers/vectors.js');
+    const big = file('interrupt.bin', new Uint8Array(96 * 1024 * 1024).fill(7));
+    const out = path.join(dir, 'interrupt.mtree');
+    expect(merkle(['build', dataFile, '-o', out]).code).toBe(0);
+    const before = readFileSync(out);
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'build', big, '--block-size', '4KiB', '--segment-size', '256KiB', '--threads', '1', '--progress', '-o', out], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      // Interrupt once the build is under way (the first progress line).
+      child.stderr.on('data', (chunk) => {
+        if (stderr === '') child.kill('SIGINT');
+        stderr += chunk;
+      });
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(result.stderr).toMatch(/interrupted \(SIGINT\)/);
+    expect(result.code).toBe(2);
+    expect(readFileSync(out)).toEqual(before);
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('--progress draws on stderr and leaves stdout to the root', () => {
+    const big = file('progress.bin', new Uint8Array(32 * 1024 * 1024).fill(1));
+    const result = merkle(['build', big, '--progress', '--segment-size', '1MiB']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(result.stderr).toMatch(/\[#*-*\] .* \/ 32\.0 MiB +\d+ MB\/s +ETA/);
+    expect(merkle(['build', big, '--no-progress']).stderr).toBe('');
+  });
+});
