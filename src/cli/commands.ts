@@ -16,6 +16,7 @@ import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
 import { createProgressBar } from './progress.js';
+import { kSyncCommands } from './commands-sync.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -346,5 +347,5 @@ root, and the data source's size and mtime when it was built from a file.
   },
 };
 
-export const kCommands: Record<string, Command> = { build, proof, consistency, verify, info, backends };
+export const kCommands: Record<string, Command> = { build, proof, consistency, verify, info, backends, ...kSyncCommands };
 export { EXIT_FAILED };
