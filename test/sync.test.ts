@@ -226,7 +226,9 @@ describe('syncFile against a lying or failing peer', () => {
     const url = await lyingProxy(server, (x) => {
       if (!x.path.startsWith('/v1/meta')) return undefined;
       const meta = JSON.parse(x.body.toString());
-      meta.top[1].nodes = `${meta.top[1].nodes[0] === '0' ? '1' : '0'}${meta.top[1].nodes.slice(1)}`;
+      const nodes = Buffer.from(meta.top[1].nodes, 'base64');
+      nodes[3]! ^= 1;
+      meta.top[1].nodes = nodes.toString('base64');
       return { body: Buffer.from(JSON.stringify(meta)) };
     });
     await expectAbort(url, SyncVerifyError, 'ERR_SYNC_VERIFY');

@@ -314,7 +314,7 @@ async function walkToLeaves(
     let fetched: Uint8Array;
     if (first) {
       // The first round's nodes came with the metadata: every node of the top levels.
-      fetched = Buffer.concat(meta.top.map((level) => Buffer.from(level.nodes, 'hex')));
+      fetched = Buffer.concat(meta.top.map((level) => Buffer.from(level.nodes, 'base64')));
     } else {
       const parts: Uint8Array[] = [];
       for (const batch of nodeBatches(ranges, limits)) {

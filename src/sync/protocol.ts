@@ -58,7 +58,7 @@ export interface BlockRange {
   readonly end: number;
 }
 
-/** Nodes sent with the metadata: one level, hex of the nodes back to back. */
+/** Nodes sent with the metadata: one level, its nodes back to back in base64 (a third smaller than hex). */
 export interface MetaLevel {
   readonly level: number;
   readonly nodes: string;
@@ -90,6 +90,9 @@ export interface BlocksRequest {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+/** isBase64Of: canonical base64 of exactly `bytes` bytes. */
+const isBase64Of = (value: unknown, bytes: number): value is string =>
+  typeof value === 'string' && value.length === 4 * Math.ceil(bytes / 3) && Buffer.from(value, 'base64').toString('base64') === value && Buffer.from(value, 'base64').length === bytes;
 const isHex = (value: unknown, bytes: number): value is string => typeof value === 'string' && value.length === 2 * bytes && /^[0-9a-f]*$/.test(value);
 
 /** blockBytes is the byte length of blocks [begin, end) of data of `dataLength` bytes. */
@@ -120,7 +123,7 @@ export function parseTreeMeta(value: unknown, depth: number): TreeMeta {
   const top: MetaLevel[] = value.top.map((entry: unknown, k: number) => {
     const level = levels - 2 - k;
     if (!isObject(entry) || entry.level !== level) throw bad(`top[${k}] is not level ${level}`);
-    if (!isHex(entry.nodes, levelSize(leafCount, level) * digestSize)) throw bad(`top[${k}] does not hold the ${levelSize(leafCount, level)} nodes of level ${level}`);
+    if (!isBase64Of(entry.nodes, levelSize(leafCount, level) * digestSize)) throw bad(`top[${k}] does not hold the ${levelSize(leafCount, level)} nodes of level ${level}`);
     return { level, nodes: entry.nodes };
   });
   return { protocol: PROTOCOL_VERSION, profile: value.profile as ProfileName, hash, digestSize, blockSize, leafCount, dataLength, root: value.root, top };

@@ -175,7 +175,7 @@ class SyncHandler {
     const top = [];
     for (let level = levels - 2; level >= Math.max(levels - 1 - depth, 0); level--) {
       const nodes = await this.tree.reader.getNodes(level, 0, m.levels[level]!.nodeCount);
-      top.push({ level, nodes: toHex(nodes) });
+      top.push({ level, nodes: Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength).toString('base64') });
     }
     return {
       protocol: PROTOCOL_VERSION,
