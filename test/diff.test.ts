@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree, type BuiltTree } from '../src/build.js';
 import { diffTrees, IncompatibleTreesError } from '../src/diff.js';
 import { openTree } from '../src/open-tree.js';
-import { diffPlan, type IndexRange } from '../src/tree/diff.js';
+import { comparableNodes, diffPlan, type IndexRange } from '../src/tree/diff.js';
 import { levelCount, levelSizes } from '../src/tree/levels.js';
 import type { ProfileName } from '../src/tree/profile.js';
 import type { HashName } from '../src/hash/types.js';
@@ -150,6 +150,17 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
 });
 
 describe('diffPlan', () => {
+  it('never compares a tree top that BLAKE3 flags as root against an inner node', () => {
+    const flagged = { sizeA: 4, sizeB: 8, lone: 'carry', rootFlagged: true } as const;
+    expect(comparableNodes(2, 0, flagged)).toBe(false);
+    expect(comparableNodes(2, 0, { ...flagged, rootFlagged: false })).toBe(true);
+    expect(comparableNodes(1, 1, flagged)).toBe(true);
+    expect(comparableNodes(3, 0, { ...flagged, sizeA: 8 })).toBe(true);
+    // Partial nodes (reaching the end of the shorter tree) are never comparable across sizes.
+    expect(comparableNodes(1, 2, { sizeA: 5, sizeB: 6, lone: 'duplicate', rootFlagged: false })).toBe(false);
+    expect(comparableNodes(0, 4, { sizeA: 5, sizeB: 6, lone: 'duplicate', rootFlagged: false })).toBe(true);
+  });
+
   it('asks nothing when one tree is empty and reports the other as the tail', () => {
     const plan = diffPlan({ sizeA: 0, sizeB: 7, lone: 'carry', rootFlagged: false }, 32);
     const step = plan.next();

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -273,6 +273,17 @@ describe('syncFile against a lying or failing peer', () => {
   it('refuses an error document passed off as nodes', async () => {
     const url = await lyingProxy(server, (x) => (x.path === '/v1/nodes' ? { body: Buffer.from('{"error":{"code":"ERR_X","message":"no"}}') } : undefined));
     await expectAbort(url, SyncProtocolError, 'ERR_SYNC_PROTOCOL');
+  });
+
+  it('stops, keeping the new writes, when the local file is written to mid-sync', async () => {
+    const written = Buffer.concat([before, Buffer.from('appended by someone else')]);
+    const url = await lyingProxy(server, (x) => {
+      if (x.path === '/v1/blocks') writeFileSync(file('local.bin'), written);
+      return undefined;
+    });
+    await expect(syncFile(url, file('local.bin'))).rejects.toMatchObject({ code: 'ERR_SYNC_LOCAL_CHANGED' });
+    expect(Buffer.compare(await readFile(file('local.bin')), written)).toBe(0);
+    expect(await strayTemps()).toEqual([]);
   });
 
   it('leaves the old file when the patch fails before the rename, and a rerun completes', async () => {

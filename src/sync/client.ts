@@ -13,6 +13,9 @@
 import { stat } from 'node:fs/promises';
 import { buildTree } from '../build.js';
 import { toHex } from '../encoding.js';
+import { MerkleError } from '../errors.js';
+import { sourceIdentityOf } from '../store/source.js';
+import type { SourceIdentity } from '../store/format.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
 import { openTree, type OpenTree } from '../open-tree.js';
@@ -22,7 +25,7 @@ import { mergeIndexes, type DiffShape, type IndexRange } from '../tree/diff.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { levelCount } from '../tree/levels.js';
 import { kProfiles } from '../tree/profile.js';
-import { SyncVerifyError } from './errors.js';
+import { SyncError, SyncVerifyError } from './errors.js';
 import { PatchedCopy } from './patch.js';
 import { blockBytes, kDefaultSyncLimits, parseTreeMeta, PATH_BLOCKS, PATH_META, PATH_NODES, type NodeRange, type SyncLimits, type TreeMeta } from './protocol.js';
 import { Peer } from './transport.js';
@@ -80,6 +83,8 @@ export interface SyncReport {
 
 interface LocalTree {
   readonly source: NodeSource;
+  /** Size and mtime of the local file when its tree was taken; undefined when it does not exist. */
+  readonly identity?: SourceIdentity;
   readonly exists: boolean;
   readonly bytes: number;
   readonly built: boolean;
@@ -113,6 +118,7 @@ function buildOptions(meta: TreeMeta, options: SyncOptions) {
 /** The local tree over the peer's profile, hash and block size: an existing current tree file, else built. */
 async function localTree(localPath: string, meta: TreeMeta, options: SyncOptions): Promise<LocalTree> {
   const bytes = await fileSize(localPath);
+  const identity = bytes === undefined ? undefined : await sourceIdentityOf(localPath);
   if (bytes === undefined) return { source: kEmpty(meta), exists: false, bytes: 0, built: false, close: async () => undefined };
   if (options.tree) {
     let tree: OpenTree | undefined;
@@ -122,18 +128,30 @@ async function localTree(localPath: string, meta: TreeMeta, options: SyncOptions
       if (m.profile === meta.profile && m.hash === meta.hash && m.leafMode === 'blocks' && m.blockSize === meta.blockSize) {
         await checkSource(tree.reader, localPath);
         const current = tree;
-        return { source: current, exists: true, bytes, built: false, close: () => current.close() };
+        return { source: current, identity, exists: true, bytes, built: false, close: () => current.close() };
       }
-    } catch {
-      // Missing, unreadable, stale or built another way: the tree file is rebuilt below.
+    } catch (error) {
+      // Missing, corrupt or stale (InputError, TreeFileError): rebuilt below. Anything else is real.
+      if (!(error instanceof MerkleError)) throw error;
     }
     await tree?.close();
     await buildTree(localPath, { ...buildOptions(meta, options), out: options.tree });
     const rebuilt = await openTree(options.tree);
-    return { source: rebuilt, exists: true, bytes, built: true, close: () => rebuilt.close() };
+    return { source: rebuilt, identity, exists: true, bytes, built: true, close: () => rebuilt.close() };
   }
   const built = await buildTree(localPath, { ...buildOptions(meta, options), keepLevels: true });
-  return { source: built, exists: true, bytes, built: false, close: async () => undefined };
+  return { source: built, identity, exists: true, bytes, built: false, close: async () => undefined };
+}
+
+/**
+ * requireUnchanged aborts when the local file was written to since its tree was taken: the
+ * blocks the walk found equal might no longer be, and the rename would drop the new writes.
+ */
+async function requireUnchanged(localPath: string, identity: SourceIdentity | undefined): Promise<void> {
+  const now = (await fileSize(localPath)) === undefined ? undefined : await sourceIdentityOf(localPath);
+  if (!identity && !now) return;
+  if (identity && now && now.size === identity.size && now.mtimeNs === identity.mtimeNs) return;
+  throw new SyncError('ERR_SYNC_LOCAL_CHANGED', `${localPath} changed while it was being synced; run the sync again`);
 }
 
 /** Splits sorted node ranges into requests within the node and range limits. */
@@ -252,6 +270,7 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
 
     // Fetch the blocks, verify each, write them into the copy.
     copy = await PatchedCopy.create(localPath, local.exists);
+    await requireUnchanged(localPath, local.identity);
     const ranges = mergeIndexes(walked.leaves.indexes);
     let fetchedBytes = 0;
     const leafAt = new Map(walked.leaves.indexes.map((index, position) => [index, position]));
@@ -269,7 +288,10 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
       }
       fetchedBytes += total;
     }
-    await copy.commit(meta.dataLength, options._beforeRename);
+    await copy.commit(meta.dataLength, async (tempPath) => {
+      await requireUnchanged(localPath, local!.identity);
+      await options._beforeRename?.(tempPath);
+    });
     copy = undefined;
 
     let treeBuilt = local.built;

@@ -4,7 +4,7 @@
  */
 import { MerkleError } from '../errors.js';
 
-/** A sync that aborted. `code` says why (see the subclasses). */
+/** A sync that aborted. `code` says why (see the subclasses; ERR_SYNC_LOCAL_CHANGED: the local file was written to mid-sync). */
 export class SyncError extends MerkleError {}
 
 /** The peer sent something the protocol does not allow: bad JSON, wrong length, oversized body, wrong status. */
