@@ -315,6 +315,8 @@ describe('syncFile against a lying or failing peer', () => {
     expect((await strayTemps()).length).toBe(1);
     await syncFile(server.url, file('local.bin'));
     expect(Buffer.compare(await readFile(file('local.bin')), remote)).toBe(0);
+    // The rerun removed the dead process's copy.
+    expect(await strayTemps()).toEqual([]);
   });
 });
 

@@ -269,6 +269,7 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
     }
 
     // Fetch the blocks, verify each, write them into the copy.
+    await PatchedCopy.removeStaleCopies(localPath);
     copy = await PatchedCopy.create(localPath, local.exists);
     await requireUnchanged(localPath, local.identity);
     const ranges = mergeIndexes(walked.leaves.indexes);

@@ -5,7 +5,7 @@
  * (plus at worst a stray temp file) or the new one: never a mix.
  */
 import { constants } from 'node:fs';
-import { copyFile, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { writeFully } from '../store/io.js';
@@ -16,6 +16,23 @@ export class PatchedCopy {
     readonly tempPath: string,
     private handle: FileHandle | undefined,
   ) {}
+
+  /**
+   * removeStaleCopies deletes copies of `target` left by sync processes that died (SIGKILL,
+   * power loss) before they could clean up: those whose process id no longer runs.
+   */
+  static async removeStaleCopies(target: string): Promise<string[]> {
+    const dir = path.dirname(target);
+    const prefix = `.${path.basename(target)}.sync-`;
+    const removed: string[] = [];
+    for (const name of await readdir(dir)) {
+      const match = name.startsWith(prefix) && /^(\d+)-[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length));
+      if (!match || processRuns(Number(match[1]))) continue;
+      await unlink(path.join(dir, name)).catch(() => undefined);
+      removed.push(name);
+    }
+    return removed;
+  }
 
   /** create copies `target` (or starts empty when it does not exist) to a temp file beside it. */
   static async create(target: string, targetExists: boolean): Promise<PatchedCopy> {
@@ -63,5 +80,16 @@ export class PatchedCopy {
     await unlink(this.tempPath).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
+  }
+}
+
+/** processRuns tells whether a process with this id exists (signal 0 checks without sending). */
+function processRuns(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
