@@ -17,6 +17,7 @@ import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
 import { createProgressBar } from './progress.js';
+import { kSyncCommands } from './commands-sync.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -407,5 +408,5 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   },
 };
 
-export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends };
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands };
 export { EXIT_FAILED };

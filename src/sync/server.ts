@@ -1,0 +1,260 @@
+/**
+ * The sync server: serves one tree file and the one data file it was built from, read-only,
+ * over plain node:http. Every request is bounded (body size, ranges, nodes, block bytes, time)
+ * and answered only while the tree still matches the data (size and mtime).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { open, type FileHandle } from 'node:fs/promises';
+import { toHex } from '../encoding.js';
+import { InputError, MerkleError } from '../errors.js';
+import { openTree, type OpenTree } from '../open-tree.js';
+import { checkSource } from '../store/source.js';
+import { readFully } from '../store/io.js';
+import { levelCount } from '../tree/levels.js';
+import {
+  blockBytes,
+  kDefaultSyncLimits,
+  parseBlocksRequest,
+  parseNodesRequest,
+  PATH_BLOCKS,
+  PATH_META,
+  PATH_NODES,
+  PROTOCOL_VERSION,
+  ROOT_HEADER,
+  type SyncLimits,
+  type TreeMeta,
+} from './protocol.js';
+
+export interface SyncServerOptions {
+  /** The .mtree file to serve; it must have block leaves and record its data source. */
+  readonly tree: string;
+  /** The data file the tree was built from. */
+  readonly data: string;
+  /** Interface to bind (default 127.0.0.1: loopback only). */
+  readonly host?: string;
+  /** Port (default 0: any free port). */
+  readonly port?: number;
+  readonly limits?: Partial<SyncLimits>;
+  /** Milliseconds a request may take from its first byte to the end of its answer (default 30 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface SyncServer {
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** A request the server refuses, with its HTTP status. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * startSyncServer opens the tree and data, checks the tree is current, and listens.
+ * Rejects with InputError for a tree without block leaves, TreeFileError for a stale tree.
+ */
+export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
+  const limits: SyncLimits = { ...kDefaultSyncLimits, ...options.limits };
+  const host = options.host ?? '127.0.0.1';
+  const tree = await openTree(options.tree);
+  let data: FileHandle | undefined;
+  try {
+    if (tree.meta.leafMode !== 'blocks') throw new InputError(`${options.tree}: only trees of block leaves can be served (this one has ${tree.meta.leafMode})`);
+    await checkSource(tree.reader, options.data);
+    data = await open(options.data, 'r');
+  } catch (error) {
+    await data?.close();
+    await tree.close();
+    throw error;
+  }
+  const handler = new SyncHandler(tree, data, options.data, limits);
+  const server = createServer((req, res) => void handler.handle(req, res));
+  const timeout = options.requestTimeoutMs ?? 30_000;
+  server.requestTimeout = timeout;
+  server.headersTimeout = Math.min(timeout, 10_000);
+  server.keepAliveTimeout = 5_000;
+  server.maxConnections = 64;
+  server.setTimeout(timeout);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error) => {
+    await data!.close();
+    await tree.close();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    host,
+    port,
+    close: () => closeServer(server, async () => {
+      await data!.close();
+      await tree.close();
+    }),
+  };
+}
+
+async function closeServer(server: Server, release: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+  await release();
+}
+
+class SyncHandler {
+  private readonly rootHex: string;
+  private readonly digestSize: number;
+
+  constructor(
+    private readonly tree: OpenTree,
+    private readonly data: FileHandle,
+    private readonly dataPath: string,
+    private readonly limits: SyncLimits,
+  ) {
+    this.rootHex = toHex(tree.root);
+    this.digestSize = tree.meta.digestSize;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader(ROOT_HEADER, this.rootHex);
+    try {
+      const url = new URL(req.url ?? '/', 'http://sync.invalid');
+      const route = `${req.method} ${url.pathname}`;
+      if (route !== `GET ${PATH_META}` && route !== `POST ${PATH_NODES}` && route !== `POST ${PATH_BLOCKS}`) {
+        throw new HttpError(404, 'ERR_SYNC_NOT_FOUND', `no such endpoint: ${route}`);
+      }
+      await this.checkCurrent();
+      if (route === `GET ${PATH_META}`) {
+        const depthText = url.searchParams.get('depth') ?? '0';
+        const depth = Number(depthText);
+        if (!/^\d+$/.test(depthText) || depth > this.limits.maxDepth) {
+          throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `depth must be a whole number up to ${this.limits.maxDepth}, got ${JSON.stringify(depthText)}`);
+        }
+        const body = Buffer.from(JSON.stringify(await this.meta(depth)));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        res.end(body);
+        return;
+      }
+      const request = await this.readJson(req);
+      const body = route === `POST ${PATH_NODES}` ? await this.nodes(request) : await this.blocks(request);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      res.end(body);
+    } catch (error) {
+      this.fail(res, error);
+    }
+  }
+
+  /** The tree must still describe the data: a changed data file makes every answer a lie. */
+  private async checkCurrent(): Promise<void> {
+    try {
+      await checkSource(this.tree.reader, this.dataPath);
+    } catch (error) {
+      throw new HttpError(503, 'ERR_SYNC_STALE', (error as Error).message);
+    }
+  }
+
+  private async meta(depth: number): Promise<TreeMeta> {
+    const m = this.tree.meta;
+    const levels = levelCount(m.leafCount);
+    const top = [];
+    for (let level = levels - 2; level >= Math.max(levels - 1 - depth, 0); level--) {
+      const nodes = await this.tree.reader.getNodes(level, 0, m.levels[level]!.nodeCount);
+      top.push({ level, nodes: Buffer.from(nodes.buffer, nodes.byteOffset, nodes.byteLength).toString('base64') });
+    }
+    return {
+      protocol: PROTOCOL_VERSION,
+      profile: m.profile,
+      hash: m.hash,
+      digestSize: m.digestSize,
+      blockSize: m.blockSize,
+      leafCount: m.leafCount,
+      dataLength: m.dataLength,
+      root: this.rootHex,
+      top,
+    };
+  }
+
+  private async nodes(body: unknown): Promise<Buffer> {
+    const request = this.parse(() => parseNodesRequest(body, this.tree.size, this.digestSize, this.limits));
+    this.requireRoot(request.root);
+    const parts = await Promise.all(request.ranges.map((r) => this.tree.reader.getNodes(r.level, r.begin, r.end)));
+    return Buffer.concat(parts);
+  }
+
+  private async blocks(body: unknown): Promise<Buffer> {
+    const m = this.tree.meta;
+    const request = this.parse(() => parseBlocksRequest(body, { ...m, leafCount: m.leafCount }, this.limits));
+    this.requireRoot(request.root);
+    const lengths = request.ranges.map((r) => blockBytes(r, m.blockSize, m.dataLength));
+    const out = Buffer.allocUnsafe(lengths.reduce((sum, n) => sum + n, 0));
+    let at = 0;
+    for (const [k, range] of request.ranges.entries()) {
+      await readFully(this.data, out.subarray(at, at + lengths[k]!), range.begin * m.blockSize, this.dataPath);
+      at += lengths[k]!;
+    }
+    return out;
+  }
+
+  private parse<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (error) {
+      throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', (error as Error).message);
+    }
+  }
+
+  private requireRoot(root: string): void {
+    if (root !== this.rootHex) {
+      throw new HttpError(409, 'ERR_SYNC_ROOT_CHANGED', `this peer serves root ${this.rootHex}, not ${root}`);
+    }
+  }
+
+  private async readJson(req: IncomingMessage): Promise<unknown> {
+    const declared = Number(req.headers['content-length'] ?? Number.NaN);
+    if (declared > this.limits.maxRequestBytes) {
+      throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body of ${declared} bytes, at most ${this.limits.maxRequestBytes}`);
+    }
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      length += chunk.length;
+      if (length > this.limits.maxRequestBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body over ${this.limits.maxRequestBytes} bytes`);
+      chunks.push(chunk);
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', 'request body is not JSON');
+    }
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    const known = error instanceof HttpError;
+    const status = known ? error.status : 500;
+    const code = known ? error.code : error instanceof MerkleError ? error.code : 'ERR_SYNC_SERVER';
+    const body = Buffer.from(JSON.stringify({ error: { code, message: (error as Error).message } }));
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // An oversized or unread body is not drained: the connection closes after the answer.
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, connection: 'close' });
+    res.end(body);
+  }
+}
