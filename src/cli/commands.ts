@@ -18,6 +18,7 @@ import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
+import { kBenchCommands } from './commands-bench.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -408,5 +409,5 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   },
 };
 
-export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands };
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands };
 export { EXIT_FAILED };

@@ -1,0 +1,128 @@
+/**
+ * Turns one run (environment, rows, targets) into the report files: report.json, report.md
+ * and the SVG charts. Every figure printed comes from the rows; nothing is typed in.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BenchEnvironment } from './environment.js';
+import type { BenchRow } from './results.js';
+import { renderLineChart, type ChartSeries } from './svg.js';
+import type { TargetResult } from './targets.js';
+
+export interface BenchReport {
+  readonly formatVersion: 1;
+  readonly preset: string;
+  readonly environment: BenchEnvironment;
+  readonly rows: BenchRow[];
+  readonly targets: TargetResult[];
+  readonly seconds: number;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)} GiB`;
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+const mbps = (r: BenchRow) => (r.bytesPerSecond === undefined ? '' : (r.bytesPerSecond / 1e6).toFixed(1));
+const mhps = (r: BenchRow) => (r.hashesPerSecond === undefined ? '' : (r.hashesPerSecond / 1e6).toFixed(3));
+const ms = (s: number | undefined) => (s === undefined ? '' : (s * 1e3).toFixed(3));
+
+function table(header: string[], body: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** environmentLines describes the machine and the dispatched kernels in a few markdown lines. */
+export function environmentLines(env: BenchEnvironment, preset: string): string[] {
+  const kernels = env.backends.map((b) => `${b.hash}: auto=${b.auto ?? 'none'} (${b.backends.filter((k) => k.kernel).map((k) => `${k.backend}=${k.kernel}`).join(', ')})`);
+  return [
+    `- Date: ${env.date} — preset \`${preset}\``,
+    `- CPU: ${env.cpuModel}, ${env.cores} cores; flags: ${env.cpuFlags.join(' ') || 'unknown'}; memory ${formatBytes(Math.round(env.memoryBytes / (1 << 20)) << 20)}`,
+    `- Node ${env.node} on ${env.platform}; default threads ${env.threads}`,
+    `- Dispatched kernels: ${kernels.join('; ')}`,
+  ];
+}
+
+export function targetTable(targets: readonly TargetResult[]): string {
+  return table(['target', 'status', 'ratio (threshold)', 'figures'], targets.map((t) => [
+    t.target,
+    t.status === 'met' ? '**met**' : t.status === 'not met' ? '**not met**' : 'not measured',
+    t.ratio === undefined ? '' : `${t.ratio.toFixed(2)} (${t.threshold})`,
+    t.detail,
+  ]));
+}
+
+function renderMarkdown(report: BenchReport): string {
+  const { rows } = report;
+  const live = rows.filter((r) => !r.skipped);
+  const out: string[] = ['# merkle-engine benchmark report', '', ...environmentLines(report.environment, report.preset), `- Run time: ${report.seconds.toFixed(0)} s`, ''];
+  out.push('All figures are from this one run on this machine; ratios compare figures of the same run.', '');
+  out.push('## Targets', '', targetTable(report.targets), '');
+  out.push('## Kernels', '', 'Leaves: MB/s (10^6 bytes/s) with no domain prefix; nodes: millions of hashes/s (node65 = RFC 9162 0x01 prefix).', '');
+  out.push(table(['implementation', 'kernel', 'test', 'size', 'mode', 'MB/s', 'M hashes/s'],
+    live.filter((r) => r.suite === 'kernels' || r.suite === 'peers').map((r) => [r.implementation, r.kernel ?? '', r.test, r.size === undefined ? '' : formatBytes(r.size), `${r.mode ?? ''}${r.threads && r.threads > 1 ? ` ×${r.threads}` : ''}`, mbps(r), mhps(r)])));
+  out.push('', '## Trees', '');
+  out.push(table(['test', 'implementation', 'kernel', 'block', 'leaves', 'data', 'threads', 'seconds', 'MB/s', 'notes'],
+    live.filter((r) => r.suite === 'trees').map((r) => [r.test, r.implementation, r.kernel ?? '', r.size === undefined ? '' : formatBytes(r.size), r.leaves === undefined ? '' : String(r.leaves), r.bytes === undefined ? '' : formatBytes(r.bytes), r.threads === undefined ? '' : String(r.threads), r.seconds === undefined ? '' : r.seconds.toFixed(4), mbps(r), notes(r)])));
+  out.push('', '## Overhead ratios', '');
+  out.push(table(['ratio', 'implementation', 'block', 'threads', 'value', 'figures'],
+    live.filter((r) => r.suite === 'overhead').map((r) => [r.test, r.implementation, r.size === undefined ? '' : formatBytes(r.size), r.threads === undefined ? '' : String(r.threads), (r.extra!['ratio'] as number).toFixed(4), notes(r)])));
+  const skipped = rows.filter((r) => r.skipped);
+  if (skipped.length) {
+    out.push('', '## Skipped', '', ...skipped.map((r) => `- ${r.suite} ${r.implementation}${r.size ? ` ${formatBytes(r.size)}` : ''}${r.threads ? ` ×${r.threads}` : ''}: skipped: ${r.skipped}`));
+  }
+  out.push('', '## Charts', '', '![SHA-256 throughput vs size](sha256-throughput.svg)', '', '![BLAKE3 throughput vs size](blake3-throughput.svg)', '', '![Scaling vs threads](thread-scaling.svg)', '');
+  return `${out.join('\n')}\n`;
+}
+
+function notes(r: BenchRow): string {
+  if (!r.extra) return '';
+  return Object.entries(r.extra)
+    .filter(([k]) => k !== 'ratio')
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? (/Seconds$/.test(k) ? `${ms(v)} ms` : /Bytes$/.test(k) ? formatBytes(Math.round(v)) : /PerSecond$/.test(k) ? `${(v / 1e6).toFixed(0)} MB/s` : Number(v.toPrecision(4))) : v}`)
+    .join(', ');
+}
+
+function throughputSeries(rows: readonly BenchRow[], hash: string): ChartSeries[] {
+  const groups = new Map<string, Array<[number, number]>>();
+  for (const r of rows) {
+    if (r.skipped || r.hash !== hash || r.test !== 'leaf' || r.bytesPerSecond === undefined || (r.threads ?? 1) !== 1) continue;
+    if (r.suite === 'kernels' && r.mode !== 'batched') continue;
+    const name = r.suite === 'kernels' ? `${r.implementation.replace('merkle-engine ', '')} (${r.kernel})` : r.implementation;
+    const points = groups.get(name) ?? [];
+    points.push([r.size!, r.bytesPerSecond / 1e6]);
+    groups.set(name, points);
+  }
+  return [...groups].map(([name, points]) => ({ name, points }));
+}
+
+function scalingSeries(rows: readonly BenchRow[]): ChartSeries[] {
+  const groups = new Map<string, Array<[number, number]>>();
+  for (const r of rows) {
+    if (r.skipped || r.test !== 'file-build' || r.bytesPerSecond === undefined || r.threads === undefined) continue;
+    const name = `${r.implementation.replace('merkle-engine ', '')}${r.size ? ` ${formatBytes(r.size)}` : ''}`;
+    const points = groups.get(name) ?? [];
+    points.push([r.threads, r.bytesPerSecond / 1e6]);
+    groups.set(name, points);
+  }
+  return [...groups].map(([name, points]) => ({ name, points }));
+}
+
+/** writeReport writes report.json, report.md and the charts into `dir` and returns the file paths. */
+export async function writeReport(report: BenchReport, dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: Array<[string, string]> = [
+    ['report.json', `${JSON.stringify(report, null, 2)}\n`],
+    ['report.md', renderMarkdown(report)],
+    ['sha256-throughput.svg', renderLineChart({ title: 'SHA-256 throughput vs message size (1 thread)', xLabel: 'leaf / message size', yLabel: 'MB/s', xLog2: true, formatX: formatBytes, series: throughputSeries(report.rows, 'sha256') })],
+    ['blake3-throughput.svg', renderLineChart({ title: 'BLAKE3 throughput vs message size (1 thread)', xLabel: 'leaf / message size', yLabel: 'MB/s', xLog2: true, formatX: formatBytes, series: throughputSeries(report.rows, 'blake3') })],
+    ['thread-scaling.svg', renderLineChart({ title: 'File build throughput vs threads', xLabel: 'threads', yLabel: 'MB/s', series: scalingSeries(report.rows) })],
+  ];
+  const written: string[] = [];
+  for (const [name, text] of files) {
+    const file = path.join(dir, name);
+    await writeFile(file, text);
+    written.push(file);
+  }
+  return written;
+}

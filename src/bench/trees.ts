@@ -1,0 +1,283 @@
+/**
+ * Tree suite: end-to-end builds in memory and from page-cached files (block sizes × threads),
+ * streaming with peak RSS, inclusion proofs per proof from memory and from a tree file, and
+ * diff of two tree files with k changed blocks. Peers that build whole trees (merkletreejs,
+ * b3sum) and the page-cache read rate (dd) are measured here too, on the same inputs.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { copyFile, open, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildTree } from '../build.js';
+import { diffTrees } from '../diff.js';
+import type { HashName } from '../hash/types.js';
+import { openTree } from '../open-tree.js';
+import { proveInclusion, verifyProof, type NodeSource } from '../proofs.js';
+import type { ProfileName } from '../tree/profile.js';
+import type { BenchRow, ProgressSink } from './results.js';
+import { percentile, secondsNow, timeOnce } from './timing.js';
+
+const run = promisify(execFile);
+
+export interface TreeSuiteOptions {
+  readonly workDir: string;
+  /** log2 leaf counts of the in-memory builds (64-byte leaves). */
+  readonly memoryLeavesLog2: readonly number[];
+  /** merkletreejs stops at the first size whose build takes longer than this. */
+  readonly peerTreeCapSeconds: number;
+  readonly fileBytes: number;
+  readonly fileBlockSizes: readonly number[];
+  readonly threads: readonly number[];
+  /** Repetitions of each file build (median taken). */
+  readonly runs: number;
+  /** Stream sizes in bytes; peak RSS is compared between the smallest and the largest. */
+  readonly streamBytes: readonly number[];
+  readonly proofMemoryLeavesLog2: number;
+  readonly proofFileLeavesLog2: number;
+  readonly proofCount: number;
+  readonly diffBytes: number;
+  readonly diffChanges: readonly number[];
+}
+
+interface TreeConfig {
+  readonly hash: HashName;
+  readonly profile: ProfileName;
+}
+const kFileConfigs: readonly TreeConfig[] = [
+  { hash: 'sha256', profile: 'rfc9162' },
+  { hash: 'blake3', profile: 'b3tree' },
+];
+
+const label = (c: TreeConfig) => `merkle-engine ${c.profile}/${c.hash}`;
+
+/** makeDataFile writes `bytes` random bytes to `file` in 1 MiB writes. */
+async function makeDataFile(file: string, bytes: number): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    const chunk = new Uint8Array(Math.min(bytes, 1 << 20));
+    for (let done = 0; done < bytes; done += chunk.length) {
+      randomFillSync(chunk);
+      await handle.write(chunk, 0, Math.min(chunk.length, bytes - done));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** ddReadRate reads `file` with dd (which also warms the page cache) and returns bytes/s, or why not. */
+async function ddReadRate(file: string): Promise<{ bytesPerSecond: number } | { skipped: string }> {
+  try {
+    const start = secondsNow();
+    await run('dd', [`if=${file}`, 'of=/dev/null', 'bs=1M']);
+    const seconds = secondsNow() - start;
+    return { bytesPerSecond: (await stat(file)).size / seconds };
+  } catch (error) {
+    return { skipped: `dd failed: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function memoryBuilds(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  let merkletreejs: { MerkleTree: new (leaves: Buffer[], fn: (d: Buffer) => Buffer, opts: object) => unknown } | undefined;
+  let missing = '';
+  try {
+    merkletreejs = (await import('merkletreejs' as string)) as typeof merkletreejs;
+  } catch (error) {
+    missing = `merkletreejs is not installed: ${(error as Error).message.split('\n')[0]}`;
+  }
+  let peerStopped: string | undefined;
+  for (const log2 of o.memoryLeavesLog2) {
+    const leaves = 2 ** log2;
+    const data = new Uint8Array(leaves * 64);
+    randomFillSync(data);
+    progress(`trees: in-memory build of 2^${log2} 64-byte leaves`);
+    const seconds = await timeOnce(() => buildTree(data, { blockSize: 64, threads: 1 }), o.runs);
+    rows.push({ suite: 'trees', test: 'memory-build', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 64, leaves, bytes: data.length, threads: 1, seconds, hashesPerSecond: leaves / seconds, bytesPerSecond: data.length / seconds });
+    const peer = { suite: 'trees' as const, test: 'memory-build', implementation: 'merkletreejs', hash: 'sha256', size: 64, leaves };
+    if (!merkletreejs) rows.push({ ...peer, skipped: missing });
+    else if (peerStopped) rows.push({ ...peer, skipped: peerStopped });
+    else {
+      progress(`trees: merkletreejs on 2^${log2} leaves`);
+      const buffers = Array.from({ length: leaves }, (_, i) => Buffer.from(data.buffer, data.byteOffset + i * 64, 64));
+      const sha256 = (d: Buffer) => createHash('sha256').update(d).digest();
+      const start = secondsNow();
+      new merkletreejs.MerkleTree(buffers, sha256, { hashLeaves: true });
+      const peerSeconds = secondsNow() - start;
+      rows.push({ ...peer, bytes: data.length, threads: 1, seconds: peerSeconds, hashesPerSecond: leaves / peerSeconds, bytesPerSecond: data.length / peerSeconds });
+      if (peerSeconds > o.peerTreeCapSeconds) peerStopped = `stopped after 2^${log2} leaves took ${peerSeconds.toFixed(1)} s (cap ${o.peerTreeCapSeconds} s)`;
+    }
+  }
+  return rows;
+}
+
+async function fileBuilds(o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const dd = await ddReadRate(dataFile);
+  rows.push({ suite: 'trees', test: 'page-cache-read', implementation: 'dd bs=1M', bytes: o.fileBytes, ...('skipped' in dd ? { skipped: dd.skipped } : { bytesPerSecond: dd.bytesPerSecond }) });
+  for (const config of kFileConfigs) {
+    try {
+      rows.push(...(await fileBuildsOf(config, o, dataFile, progress)));
+    } catch (error) {
+      // A configuration this build cannot run (b3tree without the BLAKE3 tree kernel) is a skipped row.
+      rows.push({ suite: 'trees', test: 'file-build', implementation: label(config), hash: config.hash, bytes: o.fileBytes, skipped: (error as Error).message.split('\n')[0]! });
+    }
+  }
+  rows.push(...(await b3sumRows(o, dataFile, progress)));
+  return rows;
+}
+
+async function fileBuildsOf(config: TreeConfig, o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  {
+    for (const blockSize of o.fileBlockSizes) {
+      for (const threads of o.threads) {
+        progress(`trees: ${config.profile}/${config.hash} file build, ${o.fileBytes} bytes, block ${blockSize}, ${threads} thread(s)`);
+        let kernel = '';
+        const seconds = await timeOnce(async () => {
+          kernel = (await buildTree(dataFile, { ...config, blockSize, threads })).kernel;
+        }, o.runs);
+        rows.push({ suite: 'trees', test: 'file-build', implementation: label(config), hash: config.hash, kernel, size: blockSize, threads, bytes: o.fileBytes, seconds, bytesPerSecond: o.fileBytes / seconds });
+      }
+      // One build with a tree file, for the tree-bytes / data-bytes ratio of real .mtree files.
+      const out = path.join(o.workDir, `tree-${config.hash}-${blockSize}.mtree`);
+      await buildTree(dataFile, { ...config, blockSize, out });
+      const treeBytes = (await stat(out)).size;
+      rows.push({ suite: 'overhead', test: 'tree-size', implementation: label(config), hash: config.hash, size: blockSize, bytes: o.fileBytes, extra: { treeBytes, ratio: treeBytes / o.fileBytes } });
+    }
+  }
+  return rows;
+}
+
+async function b3sumRows(o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
+  const base = { suite: 'trees' as const, test: 'file-build', implementation: 'b3sum', hash: 'blake3', bytes: o.fileBytes };
+  try {
+    await run('b3sum', ['--version']);
+  } catch {
+    return [{ ...base, skipped: 'b3sum is not installed (apt-get install -y b3sum)' }];
+  }
+  const rows: BenchRow[] = [];
+  for (const threads of o.threads) {
+    progress(`trees: b3sum --num-threads ${threads}`);
+    const seconds = await timeOnce(() => run('b3sum', ['--num-threads', String(threads), dataFile]), o.runs);
+    rows.push({ ...base, threads, seconds, bytesPerSecond: o.fileBytes / seconds });
+  }
+  return rows;
+}
+
+async function streaming(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
+  for (const bytes of o.streamBytes) {
+    progress(`trees: streaming build of ${bytes} bytes (child process, peak RSS)`);
+    const base = { suite: 'trees' as const, test: 'stream-build', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes };
+    try {
+      const { stdout } = await run(process.execPath, [child, String(bytes), '65536', 'sha256', 'rfc9162'], { maxBuffer: 1 << 20 });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; kernel: string; maxRssBytes: number };
+      rows.push({ ...base, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+    } catch (error) {
+      rows.push({ ...base, skipped: `stream child failed: ${(error as Error).message.split('\n')[0]}` });
+    }
+  }
+  return rows;
+}
+
+/** timeProofs makes and verifies `count` inclusion proofs at random indices, timing each. */
+async function timeProofs(source: NodeSource, count: number): Promise<{ p50: number; p99: number; proofNodes: number }> {
+  const times: number[] = [];
+  let proofNodes = 0;
+  for (let i = 0; i < count; i++) {
+    const index = Math.floor(Math.random() * source.size);
+    const start = secondsNow();
+    const proof = await proveInclusion(source, index);
+    await verifyProof(proof);
+    times.push(secondsNow() - start);
+    proofNodes = proof.path.length;
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99), proofNodes };
+}
+
+async function proofs(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const memLeaves = 2 ** o.proofMemoryLeavesLog2;
+  progress(`trees: proofs from memory, 2^${o.proofMemoryLeavesLog2} leaves`);
+  const hashes = Array.from({ length: memLeaves }, () => randomFillSync(new Uint8Array(32)));
+  const inMemory = await buildTree({ leafHashes: hashes });
+  const m = await timeProofs(inMemory, o.proofCount);
+  rows.push({ suite: 'trees', test: 'proof-memory', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', leaves: memLeaves, seconds: m.p50, extra: { p50Seconds: m.p50, p99Seconds: m.p99, proofs: o.proofCount, proofNodes: m.proofNodes } });
+
+  // A tree file of 2^k leaves, made fast: 16-byte blocks of a sparse (all-zero) file, so no
+  // data is written and the hashing is the tree's own; the leaf hashes of identical blocks
+  // are equal, which changes nothing for proof cost (positions, not values, decide the reads).
+  const fileLeaves = 2 ** o.proofFileLeavesLog2;
+  const sparse = path.join(o.workDir, 'sparse.bin');
+  const treeFile = path.join(o.workDir, 'proofs.mtree');
+  await writeFile(sparse, '');
+  await truncate(sparse, fileLeaves * 16);
+  progress(`trees: making a tree file of 2^${o.proofFileLeavesLog2} leaves`);
+  const start = secondsNow();
+  await buildTree(sparse, { blockSize: 16, out: treeFile });
+  const makeSeconds = secondsNow() - start;
+  progress(`trees: proofs from the tree file`);
+  const tree = await openTree(treeFile);
+  try {
+    const f = await timeProofs(tree, o.proofCount);
+    rows.push({ suite: 'trees', test: 'proof-file', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', leaves: fileLeaves, seconds: f.p50, extra: { p50Seconds: f.p50, p99Seconds: f.p99, proofs: o.proofCount, proofNodes: f.proofNodes, treeFileBytes: (await stat(treeFile)).size, makeSeconds } });
+  } finally {
+    await tree.close();
+  }
+  return rows;
+}
+
+async function diffs(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const blockSize = 4096;
+  const a = path.join(o.workDir, 'diff-a.bin');
+  const b = path.join(o.workDir, 'diff-b.bin');
+  await makeDataFile(a, o.diffBytes);
+  const treeA = path.join(o.workDir, 'diff-a.mtree');
+  await buildTree(a, { blockSize, out: treeA });
+  const blocks = Math.ceil(o.diffBytes / blockSize);
+  for (const k of o.diffChanges) {
+    progress(`trees: diff with ${k} changed block(s)`);
+    await copyFile(a, b);
+    const handle = await open(b, 'r+');
+    try {
+      for (let i = 0; i < k; i++) {
+        const block = Math.floor((i + 0.5) * (blocks / k)); // spread evenly: k distinct blocks
+        await handle.write(randomFillSync(new Uint8Array(1)), 0, 1, block * blockSize);
+      }
+    } finally {
+      await handle.close();
+    }
+    const treeB = path.join(o.workDir, 'diff-b.mtree');
+    await buildTree(b, { blockSize, out: treeB });
+    const [ta, tb] = [await openTree(treeA), await openTree(treeB)];
+    try {
+      let result = await diffTrees(ta, tb);
+      const seconds = await timeOnce(async () => {
+        result = await diffTrees(ta, tb);
+      }, Math.max(3, o.runs));
+      const differing = result.ranges.reduce((sum, r) => sum + r.end - r.begin, 0);
+      rows.push({ suite: 'trees', test: 'diff', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: blockSize, leaves: blocks, seconds, extra: { changes: k, differingLeaves: differing, nodesCompared: result.nodesCompared } });
+    } finally {
+      await ta.close();
+      await tb.close();
+    }
+  }
+  return rows;
+}
+
+export async function runTreeSuite(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  rows.push(...(await memoryBuilds(o, progress)));
+  const dataFile = path.join(o.workDir, 'data.bin');
+  progress(`trees: writing a ${o.fileBytes}-byte data file`);
+  await makeDataFile(dataFile, o.fileBytes);
+  rows.push(...(await fileBuilds(o, dataFile, progress)));
+  rows.push(...(await streaming(o, progress)));
+  rows.push(...(await proofs(o, progress)));
+  rows.push(...(await diffs(o, progress)));
+  return rows;
+}
