@@ -18,6 +18,11 @@ export interface BenchEnvironment {
   /** Threads the default build uses (one per core). */
   readonly threads: number;
   readonly backends: HashBackendsReport[];
+  /**
+   * 1-minute load average when the run started. Above zero-ish, other processes shared the
+   * cores and every figure (ours and the peers' alike) is lower and noisier than on an idle machine.
+   */
+  readonly loadAverageAtStart: number;
 }
 
 /** Flags that decide which kernel can run; the rest of /proc/cpuinfo's list is noise here. */
@@ -49,5 +54,6 @@ export async function collectEnvironment(): Promise<BenchEnvironment> {
     node: process.version,
     threads: os.availableParallelism(),
     backends: await describeBackends(),
+    loadAverageAtStart: os.loadavg()[0]!,
   };
 }

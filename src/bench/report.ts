@@ -16,6 +16,8 @@ export interface BenchReport {
   readonly rows: BenchRow[];
   readonly targets: TargetResult[];
   readonly seconds: number;
+  /** 1-minute load average when the run ended (see BenchEnvironment.loadAverageAtStart). */
+  readonly loadAverageAtEnd: number;
 }
 
 export function formatBytes(n: number): string {
@@ -37,9 +39,10 @@ export function environmentLines(env: BenchEnvironment, preset: string): string[
   const kernels = env.backends.map((b) => `${b.hash}: auto=${b.auto ?? 'none'} (${b.backends.filter((k) => k.kernel).map((k) => `${k.backend}=${k.kernel}`).join(', ')})`);
   return [
     `- Date: ${env.date} — preset \`${preset}\``,
-    `- CPU: ${env.cpuModel}, ${env.cores} cores; flags: ${env.cpuFlags.join(' ') || 'unknown'}; memory ${formatBytes(Math.round(env.memoryBytes / (1 << 20)) << 20)}`,
+    `- CPU: ${env.cpuModel}, ${env.cores} cores; flags: ${env.cpuFlags.join(' ') || 'unknown'}; memory ${formatBytes(Math.round(env.memoryBytes / 2 ** 20) * 2 ** 20)}`,
     `- Node ${env.node} on ${env.platform}; default threads ${env.threads}`,
     `- Dispatched kernels: ${kernels.join('; ')}`,
+    `- Load average (1 min) at start: ${env.loadAverageAtStart.toFixed(2)}${env.loadAverageAtStart > env.cores / 4 ? ' — **other processes were using the cores: all figures, ours and the peers\', are lower and noisier than on an idle machine**' : ''}`,
   ];
 }
 
@@ -55,7 +58,7 @@ export function targetTable(targets: readonly TargetResult[]): string {
 function renderMarkdown(report: BenchReport): string {
   const { rows } = report;
   const live = rows.filter((r) => !r.skipped);
-  const out: string[] = ['# merkle-engine benchmark report', '', ...environmentLines(report.environment, report.preset), `- Run time: ${report.seconds.toFixed(0)} s`, ''];
+  const out: string[] = ['# merkle-engine benchmark report', '', ...environmentLines(report.environment, report.preset), `- Run time: ${report.seconds.toFixed(0)} s; load average at end: ${report.loadAverageAtEnd.toFixed(2)}`, ''];
   out.push('All figures are from this one run on this machine; ratios compare figures of the same run.', '');
   out.push('## Targets', '', targetTable(report.targets), '');
   out.push('## Kernels', '', 'Leaves: MB/s (10^6 bytes/s) with no domain prefix; nodes: millions of hashes/s (node65 = RFC 9162 0x01 prefix).', '');

@@ -89,6 +89,7 @@ export async function runBench(options: RunBenchOptions): Promise<{ report: Benc
     rows,
     targets: evaluateTargets(rows, environment),
     seconds: secondsNow() - started,
+    loadAverageAtEnd: os.loadavg()[0]!,
   };
   const files = await writeReport(report, options.outDir);
   return { report, files };

@@ -20,7 +20,7 @@ export interface LineChart {
   readonly series: readonly ChartSeries[];
 }
 
-const kWidth = 880;
+const kWidth = 1040;
 const kPlot = { left: 80, top: 48, width: 520, height: 340 };
 const kPalette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939'];
 

@@ -26,24 +26,36 @@ function median(values: number[]): number {
 
 /** Fewer samples than this and a median says little; more only when the budget allows. */
 const kMinSamples = 5;
+const kMaxSamples = 100_000;
+/**
+ * Target length of one sample. Short samples (well above hrtime's resolution) let the median
+ * drop the ones a preempting process landed in; long ones would average the preemption in.
+ */
+const kSampleSeconds = 0.0005;
 
 /**
  * timeSync calls `fn` repeatedly for about `budgetSeconds` (at least kMinSamples samples) and
- * returns the median seconds per call. Each sample runs enough calls to last about a tenth of
- * the budget, so timer resolution and loop overhead vanish for fast calls.
+ * returns the median seconds per call. Each sample runs enough calls to last about
+ * kSampleSeconds, so timer resolution and loop overhead vanish for fast calls.
  */
 export function timeSync(fn: () => void, budgetSeconds: number): Timing {
+  // Warm up (JIT, caches, lazily built tables) for a tenth of the budget, at least 3 calls;
+  // the warm-up calls also give the estimate of one call that sizes the samples.
   let start = now();
-  fn(); // warm-up, and a first estimate of one call
-  const estimate = Math.max(now() - start, 1e-9);
-  const callsPerSample = Math.max(1, Math.round(budgetSeconds / 10 / estimate));
+  let warmCalls = 0;
+  do {
+    fn();
+    warmCalls++;
+  } while (warmCalls < 3 || now() - start < budgetSeconds / 10);
+  const estimate = Math.max((now() - start) / warmCalls, 1e-9);
+  const callsPerSample = Math.max(1, Math.round(kSampleSeconds / estimate));
   const perCall: number[] = [];
   const deadline = now() + budgetSeconds;
   while (perCall.length < kMinSamples || now() < deadline) {
     start = now();
     for (let i = 0; i < callsPerSample; i++) fn();
     perCall.push((now() - start) / callsPerSample);
-    if (perCall.length >= 1000) break;
+    if (perCall.length >= kMaxSamples) break;
   }
   const seconds = median(perCall);
   return { seconds, perSecond: 1 / seconds, samples: perCall.length, callsPerSample };
@@ -52,16 +64,20 @@ export function timeSync(fn: () => void, budgetSeconds: number): Timing {
 /** timeAsync is timeSync for a function that returns a promise; calls run one after another. */
 export async function timeAsync(fn: () => Promise<unknown>, budgetSeconds: number): Promise<Timing> {
   let start = now();
-  await fn();
-  const estimate = Math.max(now() - start, 1e-9);
-  const callsPerSample = Math.max(1, Math.round(budgetSeconds / 10 / estimate));
+  let warmCalls = 0;
+  do {
+    await fn();
+    warmCalls++;
+  } while (warmCalls < 3 || now() - start < budgetSeconds / 10);
+  const estimate = Math.max((now() - start) / warmCalls, 1e-9);
+  const callsPerSample = Math.max(1, Math.round(kSampleSeconds / estimate));
   const perCall: number[] = [];
   const deadline = now() + budgetSeconds;
   while (perCall.length < kMinSamples || now() < deadline) {
     start = now();
     for (let i = 0; i < callsPerSample; i++) await fn();
     perCall.push((now() - start) / callsPerSample);
-    if (perCall.length >= 1000) break;
+    if (perCall.length >= kMaxSamples) break;
   }
   const seconds = median(perCall);
   return { seconds, perSecond: 1 / seconds, samples: perCall.length, callsPerSample };
