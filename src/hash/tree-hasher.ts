@@ -4,15 +4,20 @@
 import { InputError } from '../errors.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import type { Profile } from '../tree/profile.js';
-import type { HashKernel } from './types.js';
+import { createB3TreeHasher } from './b3tree-hasher.js';
+import type { Blake3TreeKernel, HashKernel } from './types.js';
 
-/** createTreeHasher returns the TreeHasher of `profile` over `kernel`. */
-export function createTreeHasher(profile: Profile, kernel: HashKernel): TreeHasher {
+/**
+ * createTreeHasher returns the TreeHasher of `profile` over `kernel`. Profile b3tree runs on
+ * BLAKE3's internals instead, so it also needs `blake3Tree` (see selectBlake3TreeKernel).
+ */
+export function createTreeHasher(profile: Profile, kernel: HashKernel, blake3Tree?: Blake3TreeKernel): TreeHasher {
   if (profile.hashes && !profile.hashes.includes(kernel.hash)) {
     throw new InputError(`profile ${profile.name} is defined for ${profile.hashes.join(', ')}, not ${kernel.hash}`);
   }
   if (profile.name === 'b3tree') {
-    throw new InputError('profile b3tree needs the BLAKE3 tree kernel, which this build does not have');
+    if (!blake3Tree) throw new InputError('profile b3tree needs a BLAKE3 tree kernel (selectBlake3TreeKernel)');
+    return createB3TreeHasher(blake3Tree);
   }
   const d = kernel.digestSize;
   const { leafPrefix, nodePrefix, doubleNode } = profile;
