@@ -57,6 +57,37 @@ void HashParents(const KernelInfo& k, const uint8_t* in, size_t count, uint8_t f
   }
 }
 
+// HashManyPageOrder is k.hash_many with lanes spread across memory: when `count` is a multiple
+// of k.lanes, the inputs are hashed as if reordered so that one kernel pass takes inputs
+// S = count / lanes apart (input i·S + c in lane i of pass c), and the passes then sweep every
+// region front to back. Consecutive 1 KiB inputs side by side would put four lanes in each
+// 4 KiB page, which hardware prefetchers follow poorly; this order measured faster from DRAM.
+// Outputs land in the caller's order.
+void HashManyPageOrder(const KernelInfo& k, const uint8_t* const* inputs, size_t count, size_t input_len,
+                       const uint64_t* counters, uint8_t flags_start, uint8_t flags_end, uint8_t* out) {
+  const size_t lanes = k.lanes;
+  if (lanes == 1 || count % lanes != 0 || count == lanes || count > kWindowChunks) {
+    k.hash_many(inputs, count, input_len, IV, counters, 0, flags_start, flags_end, out);
+    return;
+  }
+  const size_t stride = count / lanes;
+  const uint8_t* ptrs[kWindowChunks] = {};
+  uint64_t lane_counters[kWindowChunks] = {};
+  uint8_t lane_out[kWindowChunks * OUT_LEN];
+  for (size_t pass = 0; pass < stride; pass++) {
+    for (size_t i = 0; i < lanes; i++) {
+      ptrs[pass * lanes + i] = inputs[i * stride + pass];
+      lane_counters[pass * lanes + i] = counters[i * stride + pass];
+    }
+  }
+  k.hash_many(ptrs, count, input_len, IV, lane_counters, 0, flags_start, flags_end, lane_out);
+  for (size_t pass = 0; pass < stride; pass++) {
+    for (size_t i = 0; i < lanes; i++) {
+      std::memcpy(out + (i * stride + pass) * OUT_LEN, lane_out + (pass * lanes + i) * OUT_LEN, OUT_LEN);
+    }
+  }
+}
+
 // ChunkCvs writes the non-root CVs of chunks [first, first + count) of msg; chunk first + j
 // has counter `counter + j`. Requires 1 <= count <= kWindowChunks.
 void ChunkCvs(const KernelInfo& k, const Message& msg, size_t first, size_t count, uint64_t counter,
@@ -70,7 +101,7 @@ void ChunkCvs(const KernelInfo& k, const Message& msg, size_t first, size_t coun
   }
   const size_t last_len = msg.ChunkLen(first + count - 1);
   const size_t full = last_len == CHUNK_LEN ? count : count - 1;
-  if (full > 0) k.hash_many(ptrs, full, CHUNK_LEN, IV, counters, 0, CHUNK_START, CHUNK_END, out);
+  if (full > 0) HashManyPageOrder(k, ptrs, full, CHUNK_LEN, counters, CHUNK_START, CHUNK_END, out);
   if (full < count) {
     k.hash_many(ptrs + full, 1, last_len, IV, counters + full, 0, CHUNK_START, CHUNK_END,
                 out + OUT_LEN * full);
@@ -167,8 +198,8 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
     auto message = [&](size_t m) { return Message{data + (done + m) * len, len, prefix}; };
     if (chunks == 1) {
       for (size_t m = 0; m < n; m++) ptrs[m] = message(m).ChunkData(0, scratch.data() + m * CHUNK_LEN);
-      k.hash_many(ptrs, n, shape.Total(), IV, kZeroCounters, 0, CHUNK_START, CHUNK_END | ROOT,
-                  out + OUT_LEN * done);
+      HashManyPageOrder(k, ptrs, n, shape.Total(), kZeroCounters, CHUNK_START, CHUNK_END | ROOT,
+                        out + OUT_LEN * done);
       continue;
     }
     for (size_t j = 0; j < chunks; j++) {
@@ -176,7 +207,7 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
         ptrs[m] = message(m).ChunkData(j, scratch.data() + m * CHUNK_LEN);
         counters[m] = j;
       }
-      k.hash_many(ptrs, n, shape.ChunkLen(j), IV, counters, 0, CHUNK_START, CHUNK_END, level.data());
+      HashManyPageOrder(k, ptrs, n, shape.ChunkLen(j), counters, CHUNK_START, CHUNK_END, level.data());
       for (size_t m = 0; m < n; m++) {
         std::memcpy(&cvs[(m * chunks + j) * OUT_LEN], &level[m * OUT_LEN], OUT_LEN);
       }
