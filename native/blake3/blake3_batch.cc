@@ -11,13 +11,16 @@ namespace {
 
 // Chunks per kernel call inside one long message, and the size of the complete subtrees
 // kept on the CV stack. A power of two, so every pushed subtree is an aligned node of the tree.
-constexpr size_t kWindowChunks = 64;
-// Messages of at most this many chunks are hashed side by side, one message per lane:
-// hashing across a short message's own chunks would leave most lanes idle.
-constexpr size_t kSideBySideMaxChunks = 16;
-constexpr size_t kMessagesPerBatch = 64;
+constexpr size_t kWindowChunks = 256;
+// Messages of at most this many chunks are hashed side by side, one message per lane: the
+// parent levels of many messages then also fill every lane, where one message's top levels
+// (8, 4, 2, 1 parents) would leave most lanes idle.
+constexpr size_t kSideBySideMaxChunks = 256;
+constexpr size_t kMaxMessagesPerBatch = 64;
+// Chunk CVs held per side-by-side batch (128 KiB): bounds the batch for long messages.
+constexpr size_t kSideBySideBatchChunks = 4096;
 // Largest number of inputs in one hash_many call made here (parents of a side-by-side batch).
-constexpr size_t kMaxCallInputs = kMessagesPerBatch * kSideBySideMaxChunks / 2;
+constexpr size_t kMaxCallInputs = kSideBySideBatchChunks / 2;
 
 // Parents and whole standard hashes start every chain at counter 0.
 const uint64_t kZeroCounters[kMaxCallInputs] = {};
@@ -57,12 +60,14 @@ void HashParents(const KernelInfo& k, const uint8_t* in, size_t count, uint8_t f
   }
 }
 
-// HashManyPageOrder is k.hash_many with lanes spread across memory: when `count` is a multiple
-// of k.lanes, the inputs are hashed as if reordered so that one kernel pass takes inputs
-// S = count / lanes apart (input i·S + c in lane i of pass c), and the passes then sweep every
-// region front to back. Consecutive 1 KiB inputs side by side would put four lanes in each
-// 4 KiB page, which hardware prefetchers follow poorly; this order measured faster from DRAM.
-// Outputs land in the caller's order.
+// HashManyPageOrder is k.hash_many with lanes spread across memory, for inputs that lie
+// back to back. Hashed in their given order, 16 consecutive 1 KiB inputs would put four lanes
+// in each 4 KiB page, which hardware prefetchers follow poorly (measured: 1 KiB leaves from
+// DRAM ran at 3.7 GB/s in order, 4.5 GB/s spread). So when `count` is a multiple of k.lanes,
+// pass c takes input i·S + (c + i) mod S in lane i (S = count / lanes): every lane sweeps its
+// own region, and the skew (c + i) keeps the lanes' addresses from sharing one L1 set, which a
+// plain i·S + c would do whenever S inputs span a multiple of 4 KiB. Outputs land in the
+// caller's order.
 void HashManyPageOrder(const KernelInfo& k, const uint8_t* const* inputs, size_t count, size_t input_len,
                        const uint64_t* counters, uint8_t flags_start, uint8_t flags_end, uint8_t* out) {
   const size_t lanes = k.lanes;
@@ -74,16 +79,17 @@ void HashManyPageOrder(const KernelInfo& k, const uint8_t* const* inputs, size_t
   const uint8_t* ptrs[kWindowChunks] = {};
   uint64_t lane_counters[kWindowChunks] = {};
   uint8_t lane_out[kWindowChunks * OUT_LEN];
+  auto source = [&](size_t pass, size_t i) { return i * stride + (pass + i) % stride; };
   for (size_t pass = 0; pass < stride; pass++) {
     for (size_t i = 0; i < lanes; i++) {
-      ptrs[pass * lanes + i] = inputs[i * stride + pass];
-      lane_counters[pass * lanes + i] = counters[i * stride + pass];
+      ptrs[pass * lanes + i] = inputs[source(pass, i)];
+      lane_counters[pass * lanes + i] = counters[source(pass, i)];
     }
   }
   k.hash_many(ptrs, count, input_len, IV, lane_counters, 0, flags_start, flags_end, lane_out);
   for (size_t pass = 0; pass < stride; pass++) {
     for (size_t i = 0; i < lanes; i++) {
-      std::memcpy(out + (i * stride + pass) * OUT_LEN, lane_out + (pass * lanes + i) * OUT_LEN, OUT_LEN);
+      std::memcpy(out + source(pass, i) * OUT_LEN, lane_out + (pass * lanes + i) * OUT_LEN, OUT_LEN);
     }
   }
 }
@@ -188,13 +194,21 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
                     uint8_t* out) {
   const Message shape{data, len, prefix};
   const size_t chunks = shape.Chunks();
-  std::vector<uint8_t> scratch(prefix >= 0 ? kMessagesPerBatch * CHUNK_LEN : 0);
-  std::vector<uint8_t> cvs(kMessagesPerBatch * chunks * OUT_LEN);
-  std::vector<uint8_t> level(kMessagesPerBatch * chunks * OUT_LEN);
+  const size_t batch = std::max<size_t>(1, std::min(kMaxMessagesPerBatch, kSideBySideBatchChunks / chunks));
+  // Reused per thread: fresh buffers this size would be mmap'ed and page-faulted on every call.
+  thread_local std::vector<uint8_t> scratch, cvs, level;
+  if (prefix >= 0 && scratch.size() < batch * CHUNK_LEN) scratch.resize(batch * CHUNK_LEN);
+  if (cvs.size() < batch * chunks * OUT_LEN) {
+    cvs.resize(batch * chunks * OUT_LEN);
+    level.resize(batch * chunks * OUT_LEN);
+  }
+  // When every chunk is whole, lane m starts at chunk m mod chunks: messages a multiple of
+  // 4 KiB apart would otherwise read addresses that all share one L1 set at every step.
+  const bool skew = shape.Total() % CHUNK_LEN == 0;
   const uint8_t* ptrs[kMaxCallInputs];
-  uint64_t counters[kMessagesPerBatch];
-  for (size_t done = 0; done < count; done += kMessagesPerBatch) {
-    const size_t n = std::min(kMessagesPerBatch, count - done);
+  uint64_t counters[kMaxMessagesPerBatch];
+  for (size_t done = 0; done < count; done += batch) {
+    const size_t n = std::min(batch, count - done);
     auto message = [&](size_t m) { return Message{data + (done + m) * len, len, prefix}; };
     if (chunks == 1) {
       for (size_t m = 0; m < n; m++) ptrs[m] = message(m).ChunkData(0, scratch.data() + m * CHUNK_LEN);
@@ -204,12 +218,14 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
     }
     for (size_t j = 0; j < chunks; j++) {
       for (size_t m = 0; m < n; m++) {
-        ptrs[m] = message(m).ChunkData(j, scratch.data() + m * CHUNK_LEN);
-        counters[m] = j;
+        const size_t chunk = skew ? (j + m) % chunks : j;
+        ptrs[m] = message(m).ChunkData(chunk, scratch.data() + m * CHUNK_LEN);
+        counters[m] = chunk;
       }
       HashManyPageOrder(k, ptrs, n, shape.ChunkLen(j), counters, CHUNK_START, CHUNK_END, level.data());
       for (size_t m = 0; m < n; m++) {
-        std::memcpy(&cvs[(m * chunks + j) * OUT_LEN], &level[m * OUT_LEN], OUT_LEN);
+        const size_t chunk = skew ? (j + m) % chunks : j;
+        std::memcpy(&cvs[(m * chunks + chunk) * OUT_LEN], &level[m * OUT_LEN], OUT_LEN);
       }
     }
     // Every message has the same tree shape, so each level is one call across all of them.
@@ -232,16 +248,22 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
   }
 }
 
-// HashEqualMessages hashes `count` consecutive messages of `len` bytes each, choosing
-// side-by-side lanes for short messages and lanes across chunks for long ones.
+// HashEqualMessages hashes `count` consecutive messages of `len` bytes each. Messages up to
+// kSideBySideMaxChunks chunks go side by side, except that when they have at least as many
+// chunks as the kernel has lanes, the last count % lanes messages go lanes-across-chunks
+// (a side-by-side pass for them would run with idle lanes). Longer messages go one by one,
+// lanes across their chunks.
 void HashEqualMessages(const KernelInfo& k, const uint8_t* data, size_t count, size_t len, int prefix,
                        uint8_t* out) {
-  const Message shape{data, len, prefix};
-  if (len > 0 && shape.Chunks() <= kSideBySideMaxChunks) {
-    HashSideBySide(k, data, count, len, prefix, out);
-    return;
+  const size_t chunks = Message{data, len, prefix}.Chunks();
+  size_t side_by_side = 0;
+  if (len > 0 && chunks <= kSideBySideMaxChunks) {
+    side_by_side = chunks >= k.lanes ? count - count % k.lanes : count;
+    if (side_by_side > 0) HashSideBySide(k, data, side_by_side, len, prefix, out);
   }
-  for (size_t i = 0; i < count; i++) SubtreeCv(k, Message{data + i * len, len, prefix}, 0, true, out + OUT_LEN * i);
+  for (size_t i = side_by_side; i < count; i++) {
+    SubtreeCv(k, Message{data + i * len, len, prefix}, 0, true, out + OUT_LEN * i);
+  }
 }
 
 }  // namespace
