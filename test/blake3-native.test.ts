@@ -95,6 +95,30 @@ for (const id of kAllIds) {
       }
     });
 
+    it('batches of long blocks (side by side up to 256 chunks, leftovers across chunks) equal the portable kernel', () => {
+      const blockSizes = [4095, 4096, 16384, 16385, 65535, 65536, 256 * 1024, 256 * 1024 + 1, 257 * 1024];
+      for (const blockSize of blockSizes) {
+        for (const count of blockSize > 65536 ? [16, 17] : [15, 16, 17, 33]) {
+          const data = seededBytes(blockSize * count - (count % 2), blockSize + count);
+          for (const prefix of [-1, 0x00]) {
+            const want = new Uint8Array(count * 32);
+            const got = new Uint8Array(count * 32);
+            portable.hashKernel.hashBlocks(data, blockSize, prefix, want);
+            k.hashKernel.hashBlocks(data, blockSize, prefix, got);
+            expect(hex(got), `blockSize ${blockSize} count ${count} prefix ${prefix}`).toBe(hex(want));
+          }
+        }
+      }
+      const last = seededBytes(65536 * 16, 1).subarray(65536 * 15);
+      expect(hex(refBlake3(last))).toBe(
+        hex((() => {
+          const out = new Uint8Array(16 * 32);
+          k.hashKernel.hashBlocks(seededBytes(65536 * 16, 1), 65536, -1, out);
+          return out.subarray(15 * 32);
+        })()),
+      );
+    });
+
     it('long messages (4, 8, 16, 31 chunks and past the 64-chunk window) equal the portable kernel', () => {
       const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 127, 128, 129, 200];
       for (const chunks of chunkCounts) {
