@@ -119,8 +119,8 @@ for (const id of kAllIds) {
       );
     });
 
-    it('long messages (4, 8, 16, 31 chunks and past the 64-chunk window) equal the portable kernel', () => {
-      const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 127, 128, 129, 200];
+    it('long messages (4, 8, 16, 31 chunks and past the 256-chunk window) equal the portable kernel', () => {
+      const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 200, 255, 256, 257, 513, 1100];
       for (const chunks of chunkCounts) {
         for (const delta of [-1, 0, 1]) {
           const data = seededBytes(chunks * 1024 + delta, chunks * 3 + delta + 7);
