@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <utility>
 #include <vector>
 
 namespace merkle {
@@ -197,7 +196,7 @@ void HashSideBySide(const KernelInfo& k, const uint8_t* data, size_t count, size
   const size_t batch = std::max<size_t>(1, std::min(kMaxMessagesPerBatch, kSideBySideBatchChunks / chunks));
   // Reused per thread: fresh buffers this size would be mmap'ed and page-faulted on every call.
   thread_local std::vector<uint8_t> scratch, cvs, level;
-  if (prefix >= 0 && scratch.size() < batch * CHUNK_LEN) scratch.resize(batch * CHUNK_LEN);
+  if (scratch.size() < batch * CHUNK_LEN) scratch.resize(batch * CHUNK_LEN);
   if (cvs.size() < batch * chunks * OUT_LEN) {
     cvs.resize(batch * chunks * OUT_LEN);
     level.resize(batch * chunks * OUT_LEN);
