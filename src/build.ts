@@ -19,6 +19,7 @@ import { openForReading } from './builders/file.js';
 import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
 import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
 import { treeFromFileParallel } from './builders/parallel.js';
+import type { SegmentedBuild } from './builders/segment-assembly.js';
 import { StreamTreeBuilder } from './builders/stream.js';
 import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
 import { toHex } from './encoding.js';
@@ -234,9 +235,25 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
   return { root: levels.root, size: levels.size, bytes, ambiguous: levels.ambiguous, threads: 1, levels, leafMode };
 }
 
+/** The fields every segmented builder takes, from the job. */
+function segmentedBuild(job: Job): SegmentedBuild {
+  const { filled } = job;
+  return {
+    profile: job.profile,
+    hash: filled.hash,
+    backend: job.backend,
+    hasher: job.hasher,
+    blockSize: filled.blockSize,
+    threads: filled.threads,
+    segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
+    onProgress: filled.onProgress,
+    workerFile: job.workerFile,
+  };
+}
+
 /** A file in blocks mode: the parallel segment builder, levels written as they come. */
 async function buildFromFile(path: string, job: Job): Promise<Built> {
-  const { filled, profile, hasher } = job;
+  const { filled, hasher } = job;
   let memory: MemoryLevelSink | undefined;
   let writer: TreeFileWriter | undefined;
   const createSink = async (tree: { leafCount: number; dataLength: number; source: SourceIdentity }): Promise<LevelSink | undefined> => {
@@ -246,18 +263,10 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   };
   try {
     const built = await treeFromFileParallel({
+      ...segmentedBuild(job),
       path,
-      profile,
-      hash: filled.hash,
-      backend: job.backend,
-      hasher,
-      blockSize: filled.blockSize,
-      threads: filled.threads,
-      segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
       signal: filled.signal,
-      onProgress: filled.onProgress,
       createSink: filled.keepLevels || filled.out ? createSink : undefined,
-      workerFile: job.workerFile,
     });
     await writer?.commit(built.root);
     const levels = memory && { size: built.size, digestSize: hasher.digestSize, levels: memory.levels, root: built.root, ambiguous: built.ambiguous };
@@ -278,20 +287,12 @@ interface StreamExtras {
 
 /** A stream in blocks mode: segments cut in the main thread, hashed by the pool. */
 async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extras: StreamExtras = {}): Promise<Built> {
-  const { filled, profile, hasher } = job;
+  const { filled, hasher } = job;
   const memory = filled.keepLevels ? new GrowingLevelSink(hasher.digestSize) : undefined;
   const spill = extras.spill ?? (filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined);
   const builder: StreamTreeBuilder = new StreamTreeBuilder({
-    profile,
-    hash: filled.hash,
-    backend: job.backend,
-    hasher,
-    blockSize: filled.blockSize,
-    threads: filled.threads,
-    segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize),
+    ...segmentedBuild(job),
     sink: teeSinks(memory, spill),
-    onProgress: filled.onProgress,
-    workerFile: job.workerFile,
     resume: extras.resume,
     onSegmentDone: extras.onSegmentDone && (() => extras.onSegmentDone!(builder)),
   });

@@ -99,7 +99,8 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
     throw new InputError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   const profile = oneOf(options.profile ?? kDefaultBuildOptions.profile, kProfileNames, 'profile', name);
-  const hash = oneOf(options.hash ?? kDefaultBuildOptions.hash, kHashNames, 'hash', name);
+  // A profile defined for one hash (b3tree: blake3) makes that hash the default.
+  const hash = oneOf(options.hash ?? kProfiles[profile].hashes?.[0] ?? kDefaultBuildOptions.hash, kHashNames, 'hash', name);
   const backend = oneOf(options.backend ?? kDefaultBuildOptions.backend, ['auto', ...kBackendNames] as const, 'backend', name);
   const leaves = oneOf(options.leaves ?? kDefaultBuildOptions.leaves, kLeafModes, 'leaves', name);
   const definition = kProfiles[profile];

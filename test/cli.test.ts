@@ -2,6 +2,7 @@
  * The CLI contract, by spawning bin/merkle.js: stdout, exit codes, and one-line errors that
  * name the option, file or line. The library is the oracle for roots.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -235,3 +236,16 @@ describe('interrupts and progress', () => {
     expect(merkle(['build', big, '--no-progress']).stderr).toBe('');
   });
 });
+
+describe('b3tree on the command line', () => {
+  it.skipIf(spawnSyncStatus('b3sum') !== 0)('the root equals b3sum of the file (skipped when b3sum is not installed)', () => {
+    const result = merkle(['build', dataFile, '--profile', 'b3tree', '--block-size', '16KiB']);
+    expect(result.stderr).toBe('');
+    const b3sum = spawnSync('b3sum', ['--no-names', dataFile], { encoding: 'utf8' });
+    expect(result.stdout).toBe(b3sum.stdout);
+  });
+});
+
+function spawnSyncStatus(command: string): number | null {
+  return spawnSync(command, ['--version'], { encoding: 'utf8' }).status;
+}

@@ -10,27 +10,11 @@ import { levelCount, levelSizes } from '../src/tree/levels.js';
 import type { ProfileName } from '../src/tree/profile.js';
 import type { HashName } from '../src/hash/types.js';
 import { merkle } from './helpers/cli.js';
+import { randomBytes, seededRandom } from './helpers/reference.js';
+
+const randomBytesOf = (length: number, random: () => number): Uint8Array => randomBytes(random, length);
 
 const kSeed = 0xd1ff;
-
-/** A seeded xorshift32 generator: the same trees on every run. */
-function refRandom(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
-function refBytes(length: number, random: () => number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(random() * 256);
-  return out;
-}
 
 /** refDifferingLeaves compares leaf hashes one by one: the oracle for the common prefix. */
 function refDifferingLeaves(a: BuiltTree, b: BuiltTree): number[] {
@@ -80,8 +64,8 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
   }
   const leaves = 1000;
   it.each([0, 1, 50, leaves])('finds exactly the %i changed blocks, with O(k log n) compares', async (k) => {
-    const random = refRandom(kSeed + k);
-    const data = refBytes(leaves * kind.blockSize, random);
+    const random = seededRandom(kSeed + k);
+    const data = randomBytesOf(leaves * kind.blockSize, random);
     const changed = data.slice();
     const blocks = changeBlocks(changed, kind.blockSize, k, random);
     const [a, b] = await Promise.all([build(data, kind), build(changed, kind)]);
@@ -96,7 +80,7 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
   });
 
   it('merges adjacent differing leaves into one range', async () => {
-    const data = refBytes(64 * kind.blockSize, refRandom(kSeed));
+    const data = randomBytesOf(64 * kind.blockSize, seededRandom(kSeed));
     const changed = data.slice();
     for (const block of [3, 4, 5, 9, 63]) changed[block * kind.blockSize]! ^= 0xff;
     const result = await diffTrees(await build(data, kind), await build(changed, kind));
@@ -122,8 +106,8 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
     [513, 1000],
   ];
   it.each(sizePairs)('sizes %i vs %i: the common prefix compared, the tail added or removed', async (sizeA, sizeB) => {
-    const random = refRandom(kSeed + sizeA * 7919 + sizeB);
-    const longest = refBytes(Math.max(sizeA, sizeB) * kind.blockSize, random);
+    const random = seededRandom(kSeed + sizeA * 7919 + sizeB);
+    const longest = randomBytesOf(Math.max(sizeA, sizeB) * kind.blockSize, random);
     const dataA = longest.slice(0, sizeA * kind.blockSize);
     const dataB = longest.slice(0, sizeB * kind.blockSize);
     const k = Math.min(3, Math.min(sizeA, sizeB));
@@ -140,7 +124,7 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
   });
 
   it('a short last block differs from the full block in the longer tree', async () => {
-    const data = refBytes(10 * kind.blockSize, refRandom(kSeed));
+    const data = randomBytesOf(10 * kind.blockSize, seededRandom(kSeed));
     const a = await build(data.subarray(0, 9 * kind.blockSize + 1), kind);
     const b = await build(data, kind);
     const result = await diffTrees(a, b);
@@ -152,11 +136,11 @@ describe.each(kKinds)('diffTrees, $profile', (kind) => {
 describe('diffTrees equals the leaf-by-leaf oracle', () => {
   // 40 random pairs per rule: random sizes (0..300), random changes, random short last blocks.
   it.each(['rfc9162', 'classic'] as const)('%s, 40 random pairs of sizes and changes', async (profile) => {
-    const random = refRandom(kSeed ^ (profile === 'classic' ? 0xc1 : 0x91));
+    const random = seededRandom(kSeed ^ (profile === 'classic' ? 0xc1 : 0x91));
     for (let round = 0; round < 40; round++) {
       const sizeA = Math.floor(random() * 300);
       const sizeB = random() < 0.3 ? sizeA : Math.floor(random() * 300);
-      const longest = refBytes(Math.max(sizeA, sizeB) * 16, random);
+      const longest = randomBytesOf(Math.max(sizeA, sizeB) * 16, random);
       const dataA = longest.slice(0, Math.max(0, sizeA * 16 - (random() < 0.3 ? 5 : 0)));
       const dataB = longest.slice(0, sizeB * 16);
       changeBlocks(dataB, 16, Math.floor(random() * 6), random);
@@ -220,8 +204,8 @@ describe('diffTrees over tree files', () => {
   });
 
   it('gives the in-memory answer with one positioned read per level and tree for one change', async () => {
-    const random = refRandom(kSeed);
-    const data = refBytes(4096 * 16, random);
+    const random = seededRandom(kSeed);
+    const data = randomBytesOf(4096 * 16, random);
     const changed = data.slice();
     changed[1234 * 16]! ^= 1;
     const a = await buildTree(data, { blockSize: 16, out: path.join(dir, 'a.mtree') });
@@ -248,7 +232,7 @@ describe('diffTrees over tree files', () => {
   });
 
   it('refuses trees of another profile, hash, block size or leaf mode', async () => {
-    const data = refBytes(4096, refRandom(kSeed));
+    const data = randomBytesOf(4096, seededRandom(kSeed));
     const base = await buildTree(data, { blockSize: 64 });
     await expect(diffTrees(base, await buildTree(data, { blockSize: 64, profile: 'classic' }))).rejects.toThrow(IncompatibleTreesError);
     await expect(diffTrees(base, await buildTree(data, { blockSize: 64, hash: 'blake3' }))).rejects.toThrow(/differ in hash: A has sha256, B has blake3/);
@@ -261,8 +245,8 @@ describe('merkle diff (CLI)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'merkle-diff-cli-'));
-    const data = refBytes(100 * 64, refRandom(kSeed));
-    const changed = Buffer.concat([data, refBytes(64 * 3, refRandom(1))]);
+    const data = randomBytesOf(100 * 64, seededRandom(kSeed));
+    const changed = Buffer.concat([data, randomBytesOf(64 * 3, seededRandom(1))]);
     changed[10 * 64]! ^= 1;
     changed[11 * 64]! ^= 1;
     changed[40 * 64]! ^= 1;

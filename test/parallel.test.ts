@@ -25,7 +25,8 @@ describe('parallel file builds equal in-memory builds', () => {
   const segmentSize = 8 * blockSize;
   const sizes = [0, 1, blockSize - 1, blockSize, blockSize + 1, segmentSize - blockSize, segmentSize - 1, segmentSize, segmentSize + 1,
     segmentSize + blockSize, 5 * segmentSize + 3 * blockSize + 17, 16 * segmentSize, 16 * segmentSize + 1];
-  const combos: Array<{ profile: 'rfc9162' | 'classic'; hash: HashName }> = [
+  const combos: Array<{ profile: 'rfc9162' | 'classic' | 'b3tree'; hash: HashName }> = [
+    { profile: 'b3tree', hash: 'blake3' },
     { profile: 'rfc9162', hash: 'sha256' },
     { profile: 'classic', hash: 'sha256' },
     { profile: 'rfc9162', hash: 'blake3' },

@@ -30,11 +30,11 @@ async function* chunked(data: Uint8Array, random: () => number, maxChunk: number
 }
 
 describe('streamed trees equal file trees', () => {
-  it.each(['rfc9162', 'classic'] as const)('%s: random sizes and chunkings, threads 1 and 2 (seed 808)', async (profile) => {
+  it.each(['rfc9162', 'classic', 'b3tree'] as const)('%s: random sizes and chunkings, threads 1 and 2 (seed 808)', async (profile) => {
     const random = seededRandom(808);
-    const blockSize = 512;
+    const blockSize = profile === 'b3tree' ? 1024 : 512;
     const segmentSize = 8 * blockSize;
-    for (const size of [0, 1, 511, 512, 513, segmentSize, segmentSize + 1, 2 * segmentSize, 9 * segmentSize + 700, 40_000]) {
+    for (const size of [0, 1, blockSize - 1, blockSize, blockSize + 1, segmentSize, segmentSize + 1, 2 * segmentSize, 9 * segmentSize + 700, 40_000]) {
       const data = randomBytes(random, size);
       const file = path.join(dir, `s-${size}.bin`);
       writeFileSync(file, data);

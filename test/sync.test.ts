@@ -16,26 +16,11 @@ import type { ProfileName } from '../src/tree/profile.js';
 import { merkle } from './helpers/cli.js';
 import { kRepoRoot } from './helpers/vectors.js';
 import { startLyingProxy, type Tamper } from './fixtures/sync-proxy.js';
+import { randomBytes, seededRandom } from './helpers/reference.js';
+
+const randomBuffer = (length: number, random: () => number): Buffer => Buffer.from(randomBytes(random, length));
 
 const kSeed = 0x5e7c;
-
-function refRandom(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
-function refBytes(length: number, random: () => number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(random() * 256);
-  return out;
-}
 
 /** Flips one byte in each of k distinct blocks; returns the blocks, sorted. */
 function changeBlocks(data: Uint8Array, blockSize: number, k: number, random: () => number): number[] {
@@ -105,8 +90,8 @@ describe.each(kinds)('syncFile over loopback HTTP, $profile', (kind) => {
   const blocks = 512;
 
   it.each([0, 1, 50, blocks])('patches exactly %i changed blocks and the files end equal', async (k) => {
-    const random = refRandom(kSeed + k);
-    const remote = refBytes(blocks * blockSize, random);
+    const random = seededRandom(kSeed + k);
+    const remote = randomBuffer(blocks * blockSize, random);
     const server = await serve(remote, blockSize, kind);
     const local = Buffer.from(remote);
     const changed = changeBlocks(local, blockSize, k, random);
@@ -134,8 +119,8 @@ describe.each(kinds)('syncFile over loopback HTTP, $profile', (kind) => {
     ['emptied', 0, 300],
     ['one block', 1, 300],
   ])('handles a local file that is %s (remote %i blocks, local %i)', async (_name, remoteBlocks, localBlocks) => {
-    const random = refRandom(kSeed + remoteBlocks + localBlocks);
-    const common = refBytes(Math.max(remoteBlocks, localBlocks, 0) * blockSize + 100, random);
+    const random = seededRandom(kSeed + remoteBlocks + localBlocks);
+    const common = randomBuffer(Math.max(remoteBlocks, localBlocks, 0) * blockSize + 100, random);
     const remote = common.subarray(0, remoteBlocks * blockSize - (remoteBlocks > 0 ? 17 : 0));
     const server = await serve(remote, blockSize, kind);
     if (localBlocks >= 0) {
@@ -152,8 +137,8 @@ describe.each(kinds)('syncFile over loopback HTTP, $profile', (kind) => {
 
 describe('syncFile with a local tree file', () => {
   it('builds the tree, rebuilds it after patching, and finds nothing to do the second time', async () => {
-    const random = refRandom(kSeed);
-    const remote = refBytes(300 * 4096 + 5, random);
+    const random = seededRandom(kSeed);
+    const remote = randomBuffer(300 * 4096 + 5, random);
     const server = await serve(remote, 4096);
     const local = Buffer.from(remote);
     changeBlocks(local, 4096, 3, random);
@@ -170,8 +155,8 @@ describe('syncFile with a local tree file', () => {
   });
 
   it('rebuilds a stale tree instead of trusting it', async () => {
-    const random = refRandom(kSeed + 1);
-    const remote = refBytes(64 * 1024, random);
+    const random = seededRandom(kSeed + 1);
+    const remote = randomBuffer(64 * 1024, random);
     const server = await serve(remote, 1024);
     await writeFile(file('local.bin'), remote);
     await buildTree(file('local.bin'), { blockSize: 1024, out: file('local.mtree') });
@@ -192,8 +177,8 @@ describe('syncFile against a lying or failing peer', () => {
   let remote: Buffer;
 
   beforeEach(async () => {
-    const random = refRandom(kSeed + 7);
-    remote = refBytes(1024 * blockSize, random);
+    const random = seededRandom(kSeed + 7);
+    remote = randomBuffer(1024 * blockSize, random);
     server = await serve(remote, blockSize);
     before = Buffer.from(remote);
     changeBlocks(before, blockSize, 5, random);
@@ -322,7 +307,7 @@ describe('syncFile against a lying or failing peer', () => {
 
 describe('sync server', () => {
   it('binds loopback by default and bounds every request', async () => {
-    const remote = refBytes(200 * 64, refRandom(kSeed));
+    const remote = randomBuffer(200 * 64, seededRandom(kSeed));
     const server = await serve(remote, 64);
     expect(server.host).toBe('127.0.0.1');
     const meta = await (await fetch(`${server.url}/v1/meta?depth=2`)).json();
@@ -354,7 +339,7 @@ describe('sync server', () => {
   });
 
   it('refuses to start on a stale tree or a tree without block leaves', async () => {
-    const remote = refBytes(4096, refRandom(kSeed));
+    const remote = randomBuffer(4096, seededRandom(kSeed));
     await writeFile(file('data.bin'), remote);
     await buildTree(file('data.bin'), { blockSize: 64, out: file('data.mtree') });
     await writeFile(file('data.bin'), Buffer.concat([remote, Buffer.from('more')]));
@@ -366,8 +351,8 @@ describe('sync server', () => {
 
 describe('merkle serve and merkle sync (CLI)', () => {
   it('syncs a file from a served one and reports the transfer as JSON', async () => {
-    const random = refRandom(kSeed + 3);
-    const remote = refBytes(256 * 1024, random);
+    const random = seededRandom(kSeed + 3);
+    const remote = randomBuffer(256 * 1024, random);
     await writeFile(file('remote.bin'), remote);
     expect(merkle(['build', file('remote.bin'), '--block-size', '1KiB', '-o', file('remote.mtree')]).code).toBe(0);
     const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'serve', file('remote.mtree'), '--data', file('remote.bin'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -50,7 +50,7 @@ export function targetTable(targets: readonly TargetResult[]): string {
   return table(['target', 'status', 'ratio (threshold)', 'figures'], targets.map((t) => [
     t.target,
     t.status === 'met' ? '**met**' : t.status === 'not met' ? '**not met**' : 'not measured',
-    t.ratio === undefined ? '' : `${t.ratio.toFixed(2)} (${t.threshold})`,
+    t.ratio === undefined ? '' : `${t.ratio.toFixed(3)} (${t.threshold})`,
     t.detail,
   ]));
 }

@@ -10,34 +10,18 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
-import type { BackendName, HashName } from '../hash/types.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
 import type { SegmentTask } from '../pool/task.js';
-import type { TreeHasher } from '../tree/hasher.js';
-import type { Profile } from '../tree/profile.js';
 import { planSegments, segmentAt } from '../tree/segments.js';
 import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
-import { SegmentAssembler } from './segment-assembly.js';
+import { SegmentAssembler, type SegmentedBuild } from './segment-assembly.js';
 
-export interface ParallelFileBuild {
+export interface ParallelFileBuild extends SegmentedBuild {
   readonly path: string;
-  readonly profile: Profile;
-  readonly hash: HashName;
-  /** The backend resolved in the main thread; workers use the same. */
-  readonly backend: BackendName;
-  /** The main thread's hasher, for the levels above the segments. */
-  readonly hasher: TreeHasher;
-  readonly blockSize: number;
-  readonly threads: number;
-  /** log2 of blocks per segment. */
-  readonly segmentLevel: number;
   /** Makes the sink once the file's size is known; none = keep only the root. */
   readonly createSink?: (tree: { leafCount: number; dataLength: number; source: SourceIdentity }) => Promise<LevelSink | undefined>;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
-  /** Replaces the pool's worker file (fault-injection tests). */
-  readonly workerFile?: string;
 }
 
 export interface ParallelFileResult {

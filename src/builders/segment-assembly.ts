@@ -4,11 +4,29 @@
  * level-k node, and at the end the levels above are built from those roots. Segment roots
  * cost one digest per segment (4 MiB per TiB at 8 MiB segments), so memory stays flat.
  */
+import type { BackendName, HashName } from '../hash/types.js';
 import { buildLevels, endsInDuplicatePair } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
-import type { LoneNodeRule } from '../tree/profile.js';
+import type { LoneNodeRule, Profile } from '../tree/profile.js';
 import { segmentLevelWidths } from '../tree/segments.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
+
+/** What every segmented build (file or stream) is told. */
+export interface SegmentedBuild {
+  readonly profile: Profile;
+  readonly hash: HashName;
+  /** The backend resolved in the main thread; workers use the same. */
+  readonly backend: BackendName;
+  /** The main thread's hasher, for the levels above the segments. */
+  readonly hasher: TreeHasher;
+  readonly blockSize: number;
+  readonly threads: number;
+  /** log2 of blocks per segment. */
+  readonly segmentLevel: number;
+  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
+  /** Replaces the pool's worker file (fault-injection tests). */
+  readonly workerFile?: string;
+}
 
 export class SegmentAssembler {
   readonly #hasher: TreeHasher;

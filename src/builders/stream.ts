@@ -7,28 +7,15 @@
  * where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads segments are in flight:
  * `write()` waits for room, which is how backpressure reaches the source.
  */
-import type { BackendName, HashName } from '../hash/types.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
 import type { SegmentTask } from '../pool/task.js';
-import type { TreeHasher } from '../tree/hasher.js';
-import type { Profile } from '../tree/profile.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { treeFromBytes } from './memory.js';
 import { SegmentError } from './parallel.js';
-import { SegmentAssembler } from './segment-assembly.js';
+import { SegmentAssembler, type SegmentedBuild } from './segment-assembly.js';
 
-export interface StreamBuild {
-  readonly profile: Profile;
-  readonly hash: HashName;
-  readonly backend: BackendName;
-  readonly hasher: TreeHasher;
-  readonly blockSize: number;
-  readonly threads: number;
-  /** log2 of blocks per segment. */
-  readonly segmentLevel: number;
+export interface StreamBuild extends SegmentedBuild {
   readonly sink?: LevelSink;
-  readonly onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void;
-  readonly workerFile?: string;
   /** Continue from a checkpoint: its first `segments` segments are done, with these roots. */
   readonly resume?: { readonly segments: number; readonly roots: Uint8Array };
   /** Called after each segment is hashed and stored (checkpoints hang off it). */

@@ -97,7 +97,7 @@ Leaves (default: fixed-size blocks of the input's bytes):
 
 Tree:
   --profile P         ${kProfileNames.join(' | ')} (default rfc9162)
-  --hash H            ${kHashNames.join(' | ')} (default sha256; xxh128 is a
+  --hash H            ${kHashNames.join(' | ')} (default sha256, blake3 for b3tree; xxh128 is a
                       non-cryptographic checksum)
   --backend B         auto | ${kBackendNames.join(' | ')} (default auto: the fastest available)
 

@@ -3,6 +3,8 @@
  */
 import type { TreeHasher } from '../tree/hasher.js';
 import type { Profile } from '../tree/profile.js';
+import { createB3TreeHasher } from './b3tree-hasher.js';
+import { selectBlake3TreeKernel } from './blake3-tree.js';
 import { selectKernel } from './registry.js';
 import { createTreeHasher } from './tree-hasher.js';
 import type { BackendChoice, BackendName, HashName } from './types.js';
@@ -13,7 +15,15 @@ export interface LoadedTreeHasher {
   readonly kernel: string;
 }
 
+/**
+ * loadTreeHasher resolves `backend` for `hash` and binds `profile` to it. The b3tree profile
+ * runs on BLAKE3's chaining values (a Blake3TreeKernel), every other profile on a HashKernel.
+ */
 export async function loadTreeHasher(profile: Profile, hash: HashName, backend: BackendChoice): Promise<LoadedTreeHasher> {
+  if (profile.name === 'b3tree') {
+    const tree = selectBlake3TreeKernel(backend);
+    return { hasher: createB3TreeHasher(tree), backend: tree.backend, kernel: tree.kernel };
+  }
   const kernel = await selectKernel(hash, backend);
   return { hasher: createTreeHasher(profile, kernel), backend: kernel.backend, kernel: kernel.kernel };
 }

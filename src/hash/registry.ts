@@ -3,6 +3,7 @@
  * `auto` takes the first available backend in kAutoOrder (fastest first, as measured by bench/).
  */
 import { BackendUnavailableError } from '../errors.js';
+import { nativeBlake3Kernel } from './blake3-native.js';
 import { nativeKernel } from './native.js';
 import { nodeKernel } from './node.js';
 import { kBackendNames, kHashNames, type BackendChoice, type BackendName, type HashKernel, type HashName } from './types.js';
@@ -22,7 +23,7 @@ const cache = new Map<string, Promise<Loaded>>();
 async function loadUncached(hash: HashName, backend: BackendName): Promise<Loaded> {
   switch (backend) {
     case 'native':
-      return nativeKernel(hash);
+      return hash === 'blake3' ? nativeBlake3Kernel() : nativeKernel(hash);
     case 'node':
       return nodeKernel(hash) ?? { unavailable: `node:crypto has no ${hash}` };
     case 'wasm':

@@ -6,13 +6,16 @@ import type { TreeHasher } from '../tree/hasher.js';
 import type { Profile } from '../tree/profile.js';
 import type { HashKernel } from './types.js';
 
-/** createTreeHasher returns the TreeHasher of `profile` over `kernel`. */
+/**
+ * createTreeHasher returns the TreeHasher of `profile` over `kernel`. Profile b3tree runs on
+ * BLAKE3's internals instead (createB3TreeHasher).
+ */
 export function createTreeHasher(profile: Profile, kernel: HashKernel): TreeHasher {
   if (profile.hashes && !profile.hashes.includes(kernel.hash)) {
     throw new InputError(`profile ${profile.name} is defined for ${profile.hashes.join(', ')}, not ${kernel.hash}`);
   }
   if (profile.name === 'b3tree') {
-    throw new InputError('profile b3tree needs the BLAKE3 tree kernel, which this build does not have');
+    throw new InputError('profile b3tree runs on a BLAKE3 tree kernel, not a HashKernel (see loadTreeHasher)');
   }
   const d = kernel.digestSize;
   const { leafPrefix, nodePrefix, doubleNode } = profile;

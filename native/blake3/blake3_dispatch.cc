@@ -1,0 +1,70 @@
+#include "blake3_dispatch.h"
+
+#include <cstdlib>
+
+#include "../common/cpu_features.h"
+
+namespace merkle {
+namespace blake3 {
+namespace {
+
+const KernelInfo kKernels[] = {
+    {"portable", "portable", 1, 0, mt_blake3_hash_many_portable},
+#if defined(__x86_64__) || defined(__i386__)
+    {"sse41", "sse41-x4", 4, kCpuSse41, mt_blake3_hash_many_sse41_x4},
+    {"avx2", "avx2-x8", 8, kCpuAvx2, mt_blake3_hash_many_avx2_x8},
+    {"avx512", "avx512-x16", 16, kCpuAvx512, mt_blake3_hash_many_avx512_x16},
+#endif
+};
+constexpr size_t kKernelCount = sizeof kKernels / sizeof kKernels[0];
+
+std::string KnownIds() {
+  std::string ids;
+  for (const KernelInfo& k : kKernels) ids += (ids.empty() ? "" : "|") + std::string(k.id);
+  return ids;
+}
+
+Selection Select() {
+  const char* forced = std::getenv("MERKLE_KERNEL");
+  if (forced != nullptr && *forced != '\0') {
+    const KernelInfo* kernel = FindKernel(forced);
+    if (kernel == nullptr) {
+      return {nullptr, "MERKLE_KERNEL=" + std::string(forced) + " is not a BLAKE3 kernel of this build (" +
+                           KnownIds() + ")"};
+    }
+    if (!KernelSupported(*kernel)) {
+      return {nullptr, "MERKLE_KERNEL=" + std::string(forced) + " needs CPU features this machine lacks"};
+    }
+    return {kernel, ""};
+  }
+  // The widest kernel the CPU runs; the portable one always qualifies.
+  const KernelInfo* best = &kKernels[0];
+  for (const KernelInfo& k : kKernels) {
+    if (KernelSupported(k) && k.lanes > best->lanes) best = &k;
+  }
+  return {best, ""};
+}
+
+}  // namespace
+
+const KernelInfo* BuiltKernels(size_t* count) {
+  *count = kKernelCount;
+  return kKernels;
+}
+
+bool KernelSupported(const KernelInfo& kernel) { return (CpuFeatures() & kernel.required) == kernel.required; }
+
+const KernelInfo* FindKernel(const std::string& id) {
+  for (const KernelInfo& k : kKernels) {
+    if (id == k.id) return &k;
+  }
+  return nullptr;
+}
+
+const Selection& SelectedKernel() {
+  static const Selection selection = Select();
+  return selection;
+}
+
+}  // namespace blake3
+}  // namespace merkle

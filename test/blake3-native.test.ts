@@ -1,0 +1,343 @@
+/**
+ * The native BLAKE3 engine: every kernel this CPU has (others reported skipped with the reason),
+ * the dispatched one, a MERKLE_KERNEL-forced process, and the TypeScript portable kernel, against
+ * the official vectors, the native portable kernel (the oracle for SIMD) and hash-wasm.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  _nativeBlake3Kernels,
+  _nativeBlake3WithKernel,
+  nativeBlake3,
+  type NativeBlake3,
+} from '../src/hash/blake3-native.js';
+import { createPortableBlake3TreeKernel } from '../src/hash/blake3-portable.js';
+import { loadNativeAddon } from '../src/hash/native.js';
+import { loadKernel } from '../src/hash/registry.js';
+import {
+  hex,
+  kRepoRoot,
+  refBlake3Factory,
+  refBlake3Vectors,
+  refVectorInput,
+  seededBytes,
+  seededInts,
+} from './blake3-helpers.js';
+
+const vectors = refBlake3Vectors();
+const addon = loadNativeAddon();
+const addonReason = 'unavailable' in addon ? addon.unavailable : '';
+const kernels = _nativeBlake3Kernels();
+const kAllIds = ['portable', 'sse41', 'avx2', 'avx512'];
+// MERKLE_KERNEL in the test environment would change what "dispatched" means.
+const forcedByEnv = process.env['MERKLE_KERNEL'];
+
+/** skipReason says why kernel `id` cannot be tested here, or '' if it can. */
+function skipReason(id: string): string {
+  if (addonReason) return addonReason;
+  const info = kernels.find((k) => k.id === id);
+  if (!info) return `kernel ${id} is not built into this addon (not x86)`;
+  return info.supported ? '' : `this CPU lacks the features kernel ${id} needs`;
+}
+
+// Lengths at every boundary: block ±1, chunk ±1, up to 3 chunks + 1.
+const kLengths = [1, 2, 63, 64, 65, 127, 128, 129, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3071, 3072, 3073];
+// Batch counts that are and are not multiples of 4, 8, 16, and their sum 31.
+const kCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 30, 31, 33, 64, 65, 70];
+// Chunk counters around 2^32 (carry into the high word) and far beyond.
+const kFirstChunks = [0, 1, 2 ** 32 - 5, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 52 + 16];
+
+let refBlake3: (data: Uint8Array, prefix?: number) => Uint8Array;
+beforeAll(async () => {
+  refBlake3 = await refBlake3Factory();
+});
+
+for (const id of kAllIds) {
+  const reason = skipReason(id);
+  describe.skipIf(reason !== '')(`native BLAKE3 kernel ${id}${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    let k: NativeBlake3;
+    let portable: NativeBlake3;
+    beforeAll(() => {
+      k = _nativeBlake3WithKernel(id);
+      portable = _nativeBlake3WithKernel('portable');
+    });
+
+    it('hashes all 35 official vectors (hash, hashBlocks, hashSpans)', () => {
+      for (const v of vectors) {
+        const data = refVectorInput(v.inputLength);
+        const out = new Uint8Array(32);
+        k.treeKernel.hash(data, out);
+        expect(hex(out), `hash len ${v.inputLength}`).toBe(v.hash);
+        k.hashKernel.hashSpans(data, Uint32Array.of(0, data.length), -1, out.fill(0));
+        expect(hex(out), `hashSpans len ${v.inputLength}`).toBe(v.hash);
+        if (v.inputLength > 0) {
+          k.hashKernel.hashBlocks(data, data.length, -1, out.fill(0));
+          expect(hex(out), `hashBlocks len ${v.inputLength}`).toBe(v.hash);
+        }
+      }
+    });
+
+    it('hashBlocks equals the portable kernel for every boundary length and batch count, with and without prefix', () => {
+      const draw = seededInts(11);
+      for (const blockSize of kLengths) {
+        for (const count of kCounts) {
+          const short = draw(blockSize); // last block short by this much (0 = full)
+          const data = seededBytes(blockSize * count - short, blockSize * 1000 + count);
+          for (const prefix of [-1, 0x00, 0xff]) {
+            const want = new Uint8Array(count * 32);
+            const got = new Uint8Array(count * 32);
+            portable.hashKernel.hashBlocks(data, blockSize, prefix, want);
+            k.hashKernel.hashBlocks(data, blockSize, prefix, got);
+            expect(hex(got), `blockSize ${blockSize} count ${count} prefix ${prefix}`).toBe(hex(want));
+          }
+        }
+      }
+    });
+
+    it('batches of long blocks (side by side up to 256 chunks, leftovers across chunks) equal the portable kernel', () => {
+      const blockSizes = [4095, 4096, 16384, 16385, 65535, 65536, 256 * 1024, 256 * 1024 + 1, 257 * 1024];
+      for (const blockSize of blockSizes) {
+        for (const count of blockSize > 65536 ? [16, 17] : [15, 16, 17, 33]) {
+          const data = seededBytes(blockSize * count - (count % 2), blockSize + count);
+          for (const prefix of [-1, 0x00]) {
+            const want = new Uint8Array(count * 32);
+            const got = new Uint8Array(count * 32);
+            portable.hashKernel.hashBlocks(data, blockSize, prefix, want);
+            k.hashKernel.hashBlocks(data, blockSize, prefix, got);
+            expect(hex(got), `blockSize ${blockSize} count ${count} prefix ${prefix}`).toBe(hex(want));
+          }
+        }
+      }
+      const last = seededBytes(65536 * 16, 1).subarray(65536 * 15);
+      expect(hex(refBlake3(last))).toBe(
+        hex((() => {
+          const out = new Uint8Array(16 * 32);
+          k.hashKernel.hashBlocks(seededBytes(65536 * 16, 1), 65536, -1, out);
+          return out.subarray(15 * 32);
+        })()),
+      );
+    });
+
+    it('long messages (4, 8, 16, 31 chunks and past the 256-chunk window) equal the portable kernel', () => {
+      const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 200, 255, 256, 257, 513, 1100];
+      for (const chunks of chunkCounts) {
+        for (const delta of [-1, 0, 1]) {
+          const data = seededBytes(chunks * 1024 + delta, chunks * 3 + delta + 7);
+          const want = new Uint8Array(32);
+          const got = new Uint8Array(32);
+          portable.treeKernel.hash(data, want);
+          k.treeKernel.hash(data, got);
+          expect(hex(got), `${chunks} chunks ${delta >= 0 ? '+' : ''}${delta}`).toBe(hex(want));
+          expect(hex(got)).toBe(hex(refBlake3(data)));
+          k.hashKernel.hashBlocks(data, data.length, 0x01, got);
+          expect(hex(got), `prefixed, ${chunks} chunks`).toBe(hex(refBlake3(data, 0x01)));
+        }
+      }
+    });
+
+    it('groupChainingValues equals the portable kernels for group sizes 1 KiB..256 KiB and counters past 2^32', () => {
+      const ts = createPortableBlake3TreeKernel();
+      const draw = seededInts(5);
+      for (const groupSize of [1024, 2048, 4096, 16384, 65536, 131072, 262144]) {
+        for (const firstChunk of kFirstChunks) {
+          const groups = 1 + draw(groupSize <= 4096 ? 40 : 4);
+          const length = groups * groupSize - draw(groupSize);
+          const data = seededBytes(length, groupSize + firstChunk);
+          const count = Math.ceil(length / groupSize);
+          const want = new Uint8Array(count * 32);
+          const got = new Uint8Array(count * 32);
+          portable.treeKernel.groupChainingValues(data, groupSize, firstChunk, want);
+          k.treeKernel.groupChainingValues(data, groupSize, firstChunk, got);
+          expect(hex(got), `groupSize ${groupSize} firstChunk ${firstChunk}`).toBe(hex(want));
+          if (groupSize <= 16384) {
+            ts.groupChainingValues(data, groupSize, firstChunk, want.fill(0));
+            expect(hex(want), `ts-portable groupSize ${groupSize} firstChunk ${firstChunk}`).toBe(hex(got));
+          }
+        }
+      }
+    });
+
+    it('the chunk counter high word reaches the hash (2^32 differs from 0)', () => {
+      const data = seededBytes(4096, 3);
+      const at0 = new Uint8Array(4 * 32);
+      const at32 = new Uint8Array(4 * 32);
+      k.treeKernel.groupChainingValues(data, 1024, 0, at0);
+      k.treeKernel.groupChainingValues(data, 1024, 2 ** 32, at32);
+      for (let g = 0; g < 4; g++) expect(hex(at32.subarray(32 * g, 32 * g + 32))).not.toBe(hex(at0.subarray(32 * g, 32 * g + 32)));
+    });
+
+    it('hashPairs (plain, prefixed, double) and parent CVs equal the portable kernel and hash-wasm', () => {
+      for (const count of kCounts) {
+        const level = seededBytes(count * 64, count);
+        for (const prefix of [-1, 0x01]) {
+          for (const double of [false, true]) {
+            const got = new Uint8Array(count * 32);
+            const want = new Uint8Array(count * 32);
+            k.hashKernel.hashPairs(level, count, prefix, double, got);
+            portable.hashKernel.hashPairs(level, count, prefix, double, want);
+            expect(hex(got)).toBe(hex(want));
+            for (const i of [0, count - 1]) {
+              let ref = refBlake3(level.subarray(64 * i, 64 * i + 64), prefix);
+              if (double) ref = refBlake3(ref);
+              expect(hex(got.subarray(32 * i, 32 * i + 32)), `pair ${i}/${count} prefix ${prefix} double ${double}`).toBe(hex(ref));
+            }
+          }
+        }
+        const got = new Uint8Array(count * 32);
+        const want = new Uint8Array(count * 32);
+        k.treeKernel.parentChainingValues(level, count, got);
+        portable.treeKernel.parentChainingValues(level, count, want);
+        expect(hex(got)).toBe(hex(want));
+      }
+    });
+
+    it('hashSpans equals hash-wasm for random spans, runs of equal length and empty spans', () => {
+      const draw = seededInts(77);
+      for (let round = 0; round < 20; round++) {
+        const offsets: number[] = [0];
+        while (offsets.length < 60) {
+          const last = offsets[offsets.length - 1]!;
+          const kind = draw(4);
+          const len = kind === 0 ? 0 : kind === 1 ? 100 : kind === 2 ? 1025 : draw(5000);
+          const repeat = 1 + draw(20);
+          for (let r = 0; r < repeat; r++) offsets.push(last + len * (r + 1));
+        }
+        const data = seededBytes(offsets[offsets.length - 1]!, round);
+        const spans = Uint32Array.from(offsets);
+        for (const prefix of [-1, 0x00]) {
+          const got = new Uint8Array((spans.length - 1) * 32);
+          k.hashKernel.hashSpans(data, spans, prefix, got);
+          for (let i = 0; i + 1 < spans.length; i++) {
+            const want = refBlake3(data.subarray(spans[i]!, spans[i + 1]!), prefix);
+            expect(hex(got.subarray(32 * i, 32 * i + 32)), `round ${round} span ${i}`).toBe(hex(want));
+          }
+        }
+      }
+    });
+
+    it('hashBlocks equals hash-wasm (an independent implementation) on random lengths', () => {
+      const draw = seededInts(2024);
+      for (let round = 0; round < 40; round++) {
+        const blockSize = 1 + draw(round % 2 === 0 ? 2048 : 40000);
+        const length = 1 + draw(blockSize * 20);
+        const prefix = draw(3) - 1;
+        const data = seededBytes(length, round + 99);
+        const count = Math.ceil(length / blockSize);
+        const got = new Uint8Array(count * 32);
+        k.hashKernel.hashBlocks(data, blockSize, prefix, got);
+        for (let i = 0; i < count; i++) {
+          const want = refBlake3(data.subarray(i * blockSize, Math.min((i + 1) * blockSize, length)), prefix);
+          expect(hex(got.subarray(32 * i, 32 * i + 32)), `blockSize ${blockSize} length ${length} block ${i}`).toBe(hex(want));
+        }
+      }
+    });
+  });
+}
+
+describe.skipIf(addonReason !== '')(`native BLAKE3 dispatch${addonReason ? ` (skipped: ${addonReason})` : ''}`, () => {
+  it.skipIf(forcedByEnv !== undefined)('dispatches to the widest kernel the CPU has and registers it as backend native', async () => {
+    const widest = kernels.filter((k) => k.supported).sort((a, b) => b.lanes - a.lanes)[0]!;
+    const native = nativeBlake3();
+    if ('unavailable' in native) throw new Error(native.unavailable);
+    expect(native.hashKernel.kernel).toBe(widest.name);
+    expect(native.treeKernel.kernel).toBe(widest.name);
+    const registered = await loadKernel('blake3', 'native');
+    expect(registered).toBe(native.hashKernel);
+  });
+
+  /** runForced runs a child process with MERKLE_KERNEL set: dispatch happens once per process. */
+  const runForced = (value: string): { index?: number; error?: string; name?: string; hashes?: string[] } => {
+    const script = `
+      const addon = require(${JSON.stringify(path.join(kRepoRoot, 'build', 'Release', 'merkle_native.node'))});
+      const selected = addon.blake3Selected();
+      if (selected.error) { console.log(JSON.stringify(selected)); process.exit(0); }
+      const lengths = ${JSON.stringify(vectors.map((v) => v.inputLength))};
+      const hashes = lengths.map((n) => {
+        const data = new Uint8Array(n); for (let i = 0; i < n; i++) data[i] = i % 251;
+        const out = new Uint8Array(32); addon.blake3Hash(selected.index, data, out);
+        return Buffer.from(out).toString('hex');
+      });
+      console.log(JSON.stringify({ ...selected, name: addon.blake3Kernels()[selected.index].name, hashes }));`;
+    const stdout = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, MERKLE_KERNEL: value } });
+    return JSON.parse(stdout.toString());
+  };
+
+  it('MERKLE_KERNEL=portable forces the portable kernel, which hashes all 35 vectors', () => {
+    const forced = runForced('portable');
+    expect(forced.name).toBe('portable');
+    expect(forced.hashes).toEqual(vectors.map((v) => v.hash));
+  });
+
+  it('MERKLE_KERNEL with an unknown kernel is refused with a clear reason', () => {
+    expect(runForced('sse9').error).toMatch(/MERKLE_KERNEL=sse9 is not a BLAKE3 kernel of this build \(portable\|/);
+  });
+
+  const unsupported = kernels.find((k) => !k.supported);
+  it.skipIf(!unsupported)(
+    `MERKLE_KERNEL naming a kernel the CPU lacks is refused${unsupported ? '' : ' (skipped: this CPU has every kernel)'}`,
+    () => {
+      expect(runForced(unsupported!.id).error).toMatch(/needs CPU features this machine lacks/);
+    },
+  );
+});
+
+describe('ts-portable BLAKE3 tree kernel', () => {
+  const ts = createPortableBlake3TreeKernel();
+
+  it('hashes all 35 official vectors', () => {
+    for (const v of vectors) {
+      const out = new Uint8Array(32);
+      ts.hash(refVectorInput(v.inputLength), out);
+      expect(hex(out), `len ${v.inputLength}`).toBe(v.hash);
+    }
+  });
+
+  it('equals hash-wasm on random lengths', () => {
+    const draw = seededInts(8);
+    for (let round = 0; round < 30; round++) {
+      const data = seededBytes(draw(70000), round);
+      const out = new Uint8Array(32);
+      ts.hash(data, out);
+      expect(hex(out), `length ${data.length}`).toBe(hex(refBlake3(data)));
+    }
+  });
+});
+
+describe.skipIf(addonReason !== '')(`argument validation at the TS edge${addonReason ? ` (skipped: ${addonReason})` : ''}`, () => {
+  const edges = () => {
+    const native = nativeBlake3();
+    if ('unavailable' in native) throw new Error(native.unavailable);
+    return [
+      { name: 'native', hashKernel: native.hashKernel, treeKernel: native.treeKernel },
+      { name: 'ts-portable', hashKernel: undefined, treeKernel: createPortableBlake3TreeKernel() },
+    ];
+  };
+
+  it('refuses bad HashKernel arguments with TypeError/RangeError naming the argument', () => {
+    const { hashKernel: k } = edges()[0]!;
+    const out = new Uint8Array(64);
+    expect(() => k!.hashBlocks('abc' as unknown as Uint8Array, 4, -1, out)).toThrow(/^Expected Uint8Array for data but received "abc" of type string$/);
+    expect(() => k!.hashBlocks(new Uint8Array(0), 4, -1, out)).toThrow(RangeError);
+    expect(() => k!.hashBlocks(new Uint8Array(8), 0, -1, out)).toThrow(/blockSize must be an integer >= 1, received 0/);
+    expect(() => k!.hashBlocks(new Uint8Array(8), 4, 256, out)).toThrow(/prefix must be a byte 0\.\.255 or -1 for none, received 256/);
+    expect(() => k!.hashBlocks(new Uint8Array(100), 4, -1, out)).toThrow(/out must hold 800 bytes \(25 blocks × 32\), received 64/);
+    expect(() => k!.hashSpans(new Uint8Array(8), Uint32Array.of(0, 9), -1, out)).toThrow(/offsets must be non-decreasing and within data/);
+    expect(() => k!.hashSpans(new Uint8Array(8), [0, 1] as unknown as Uint32Array, -1, out)).toThrow(TypeError);
+    expect(() => k!.hashPairs(new Uint8Array(64), 2, -1, false, out)).toThrow(/level must hold 128 bytes/);
+    expect(() => k!.hashPairs(new Uint8Array(64), 1, -1, 1 as unknown as boolean, out)).toThrow(/Expected boolean for double/);
+  });
+
+  it('refuses bad Blake3TreeKernel arguments the same way on native and ts-portable', () => {
+    for (const { name, treeKernel: t } of edges()) {
+      const out = new Uint8Array(64);
+      expect(() => t.groupChainingValues(new Uint8Array(10), 1536, 0, out), name).toThrow(/groupSize must be a power of two from 1024/);
+      expect(() => t.groupChainingValues(new Uint8Array(10), 512, 0, out), name).toThrow(/groupSize must be an integer >= 1024, received 512/);
+      expect(() => t.groupChainingValues(new Uint8Array(10), 1024, -1, out), name).toThrow(/firstChunk must be an integer >= 0/);
+      expect(() => t.groupChainingValues(new Uint8Array(10), 1024, 2 ** 53, out), name).toThrow(/firstChunk must be an integer/);
+      expect(() => t.parentRoot(new Uint8Array(31), new Uint8Array(32), out), name).toThrow(/left must be 32 bytes, received 31/);
+      expect(() => t.parentChainingValues(new Uint8Array(64), 1, new Uint8Array(8)), name).toThrow(/out must hold 32 bytes/);
+      expect(() => t.hash(null as unknown as Uint8Array, out), name).toThrow(/Expected Uint8Array for data but received null/);
+    }
+  });
+});
