@@ -6,6 +6,17 @@ const SCHEDULE: usize = memory.data(64 * 4, 64);
 const SCRATCH: usize = memory.data(64, 64);
 const STATE: usize = memory.data(32, 32);
 
+// @ts-ignore: decorator
+@inline function bigSigma0(x: u32): u32 { return rotr<u32>(x, 2) ^ rotr<u32>(x, 13) ^ rotr<u32>(x, 22); }
+// @ts-ignore: decorator
+@inline function bigSigma1(x: u32): u32 { return rotr<u32>(x, 6) ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 25); }
+// @ts-ignore: decorator
+@inline function choose(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
+// @ts-ignore: decorator
+@inline function majority(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
+// @ts-ignore: decorator
+@inline function wk(w: usize, t: usize): u32 { return load<u32>(w + (t << 2)) + load<u32>(SHA256_K + (t << 2)); }
+
 /** sha256Compress updates the 8-word state at `state` with the 64-byte big-endian block at `block`. */
 export function sha256Compress(state: usize, block: usize): void {
   const w = SCHEDULE;
@@ -19,11 +30,17 @@ export function sha256Compress(state: usize, block: usize): void {
   }
   let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12);
   let e = load<u32>(state, 16), f = load<u32>(state, 20), g = load<u32>(state, 24), h = load<u32>(state, 28);
-  for (let t: usize = 0; t < 64; t++) {
-    const t1 = h + (rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25)) + ((e & f) ^ (~e & g)) +
-      load<u32>(SHA256_K + (t << 2)) + load<u32>(w + (t << 2));
-    const t2 = (rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+  // Eight rounds per iteration with the roles of a..h rotated by naming, so no round moves
+  // the state around: each round only updates d (as the new e) and h (as the new a).
+  for (let t: usize = 0; t < 64; t += 8) {
+    let t1 = h + bigSigma1(e) + choose(e, f, g) + wk(w, t); d += t1; h = t1 + bigSigma0(a) + majority(a, b, c);
+    t1 = g + bigSigma1(d) + choose(d, e, f) + wk(w, t + 1); c += t1; g = t1 + bigSigma0(h) + majority(h, a, b);
+    t1 = f + bigSigma1(c) + choose(c, d, e) + wk(w, t + 2); b += t1; f = t1 + bigSigma0(g) + majority(g, h, a);
+    t1 = e + bigSigma1(b) + choose(b, c, d) + wk(w, t + 3); a += t1; e = t1 + bigSigma0(f) + majority(f, g, h);
+    t1 = d + bigSigma1(a) + choose(a, b, c) + wk(w, t + 4); h += t1; d = t1 + bigSigma0(e) + majority(e, f, g);
+    t1 = c + bigSigma1(h) + choose(h, a, b) + wk(w, t + 5); g += t1; c = t1 + bigSigma0(d) + majority(d, e, f);
+    t1 = b + bigSigma1(g) + choose(g, h, a) + wk(w, t + 6); f += t1; b = t1 + bigSigma0(c) + majority(c, d, e);
+    t1 = a + bigSigma1(f) + choose(f, g, h) + wk(w, t + 7); e += t1; a = t1 + bigSigma0(b) + majority(b, c, d);
   }
   store<u32>(state, load<u32>(state, 0) + a, 0);
   store<u32>(state, load<u32>(state, 4) + b, 4);

@@ -19,6 +19,26 @@ let paddingWkBits: u64 = u64.MAX_VALUE;
   return v128.or(i32x4.shr_u(x, n), i32x4.shl(x, 32 - n));
 }
 
+// @ts-ignore: decorator
+@inline function add3(a: v128, b: v128, c: v128): v128 { return i32x4.add(i32x4.add(a, b), c); }
+// @ts-ignore: decorator
+@inline function add4(a: v128, b: v128, c: v128, d: v128): v128 { return i32x4.add(i32x4.add(a, b), i32x4.add(c, d)); }
+// @ts-ignore: decorator
+@inline function bigSigma0x4(x: v128): v128 { return v128.xor(v128.xor(rotr4(x, 2), rotr4(x, 13)), rotr4(x, 22)); }
+// @ts-ignore: decorator
+@inline function bigSigma1x4(x: v128): v128 { return v128.xor(v128.xor(rotr4(x, 6), rotr4(x, 11)), rotr4(x, 25)); }
+// @ts-ignore: decorator
+@inline function choose4(x: v128, y: v128, z: v128): v128 { return v128.bitselect(y, z, x); }
+// @ts-ignore: decorator
+@inline function majority4(x: v128, y: v128, z: v128): v128 { return v128.bitselect(x, y, v128.xor(y, z)); }
+/** wk4 is W[t] + K[t]: a word vector plus K, or (splatted) one precomputed sum for all lanes. */
+// @ts-ignore: decorator
+@inline function wk4(w: usize, t: usize, splatted: i32): v128 {
+  return splatted
+    ? v128.load32_splat(w + (t << 2))
+    : i32x4.add(v128.load(w + (t << 4)), v128.load32_splat(SHA256_K + (t << 2)));
+}
+
 /** loadBlocks4 loads one 64-byte block per lane into SCHEDULE4[0..16) as big-endian word vectors. */
 function loadBlocks4(p0: usize, p1: usize, p2: usize, p3: usize): void {
   for (let q: usize = 0; q < 64; q += 16) {
@@ -53,16 +73,16 @@ function compress4(): void {
 @inline function rounds4(w: usize, splatted: i32): void {
   let a = v128.load(STATE4, 0), b = v128.load(STATE4, 16), c = v128.load(STATE4, 32), d = v128.load(STATE4, 48);
   let e = v128.load(STATE4, 64), f = v128.load(STATE4, 80), g = v128.load(STATE4, 96), h = v128.load(STATE4, 112);
-  for (let t: usize = 0; t < 64; t++) {
-    const wk = splatted
-      ? v128.load32_splat(w + (t << 2))
-      : i32x4.add(v128.load(w + (t << 4)), v128.load32_splat(SHA256_K + (t << 2)));
-    const s1 = v128.xor(v128.xor(rotr4(e, 6), rotr4(e, 11)), rotr4(e, 25));
-    const ch = v128.bitselect(f, g, e);
-    const t1 = i32x4.add(i32x4.add(h, s1), i32x4.add(ch, wk));
-    const s0 = v128.xor(v128.xor(rotr4(a, 2), rotr4(a, 13)), rotr4(a, 22));
-    const maj = v128.bitselect(a, b, v128.xor(b, c));
-    h = g; g = f; f = e; e = i32x4.add(d, t1); d = c; c = b; b = a; a = i32x4.add(t1, i32x4.add(s0, maj));
+  // Eight rounds per iteration, roles rotated by naming (see sha256Compress).
+  for (let t: usize = 0; t < 64; t += 8) {
+    let t1 = add4(h, bigSigma1x4(e), choose4(e, f, g), wk4(w, t, splatted)); d = i32x4.add(d, t1); h = add3(t1, bigSigma0x4(a), majority4(a, b, c));
+    t1 = add4(g, bigSigma1x4(d), choose4(d, e, f), wk4(w, t + 1, splatted)); c = i32x4.add(c, t1); g = add3(t1, bigSigma0x4(h), majority4(h, a, b));
+    t1 = add4(f, bigSigma1x4(c), choose4(c, d, e), wk4(w, t + 2, splatted)); b = i32x4.add(b, t1); f = add3(t1, bigSigma0x4(g), majority4(g, h, a));
+    t1 = add4(e, bigSigma1x4(b), choose4(b, c, d), wk4(w, t + 3, splatted)); a = i32x4.add(a, t1); e = add3(t1, bigSigma0x4(f), majority4(f, g, h));
+    t1 = add4(d, bigSigma1x4(a), choose4(a, b, c), wk4(w, t + 4, splatted)); h = i32x4.add(h, t1); d = add3(t1, bigSigma0x4(e), majority4(e, f, g));
+    t1 = add4(c, bigSigma1x4(h), choose4(h, a, b), wk4(w, t + 5, splatted)); g = i32x4.add(g, t1); c = add3(t1, bigSigma0x4(d), majority4(d, e, f));
+    t1 = add4(b, bigSigma1x4(g), choose4(g, h, a), wk4(w, t + 6, splatted)); f = i32x4.add(f, t1); b = add3(t1, bigSigma0x4(c), majority4(c, d, e));
+    t1 = add4(a, bigSigma1x4(f), choose4(f, g, h), wk4(w, t + 7, splatted)); e = i32x4.add(e, t1); a = add3(t1, bigSigma0x4(b), majority4(b, c, d));
   }
   v128.store(STATE4, i32x4.add(v128.load(STATE4, 0), a), 0);
   v128.store(STATE4, i32x4.add(v128.load(STATE4, 16), b), 16);
