@@ -2,7 +2,6 @@
 // SIMD module, and the streaming path for messages larger than INPUT.
 import { SHA256_IV, SHA256_K, sha256Block, sha256BlockCount } from './sha256-common';
 
-const SCHEDULE: usize = memory.data(64 * 4, 64);
 const SCRATCH: usize = memory.data(64, 64);
 const STATE: usize = memory.data(32, 32);
 
@@ -14,33 +13,58 @@ const STATE: usize = memory.data(32, 32);
 @inline function choose(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
 // @ts-ignore: decorator
 @inline function majority(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
-// @ts-ignore: decorator
-@inline function wk(w: usize, t: usize): u32 { return load<u32>(w + (t << 2)) + load<u32>(SHA256_K + (t << 2)); }
 
-/** sha256Compress updates the 8-word state at `state` with the 64-byte big-endian block at `block`. */
+// @ts-ignore: decorator
+@inline function smallSigma0(x: u32): u32 { return rotr<u32>(x, 7) ^ rotr<u32>(x, 18) ^ (x >>> 3); }
+// @ts-ignore: decorator
+@inline function smallSigma1(x: u32): u32 { return rotr<u32>(x, 17) ^ rotr<u32>(x, 19) ^ (x >>> 10); }
+// @ts-ignore: decorator
+@inline function k(t: usize): u32 { return load<u32>(SHA256_K + (t << 2)); }
+// @ts-ignore: decorator
+@inline function word(block: usize, i: usize): u32 { return bswap<u32>(load<u32>(block + (i << 2))); }
+
+/**
+ * sha256Compress updates the 8-word state at `state` with the 64-byte big-endian block at
+ * `block`. The message schedule lives in 16 locals (W[t] overwrites W[t - 16]), so it is
+ * computed 16 words at a time between groups of 16 rounds, without a trip through memory.
+ */
 export function sha256Compress(state: usize, block: usize): void {
-  const w = SCHEDULE;
-  for (let t: usize = 0; t < 16; t++) store<u32>(w + (t << 2), bswap<u32>(load<u32>(block + (t << 2))));
-  for (let t: usize = 16; t < 64; t++) {
-    const w15 = load<u32>(w + ((t - 15) << 2));
-    const w2 = load<u32>(w + ((t - 2) << 2));
-    const s0 = rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3);
-    const s1 = rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10);
-    store<u32>(w + (t << 2), load<u32>(w + ((t - 16) << 2)) + s0 + load<u32>(w + ((t - 7) << 2)) + s1);
-  }
+  let w0 = word(block, 0), w1 = word(block, 1), w2 = word(block, 2), w3 = word(block, 3);
+  let w4 = word(block, 4), w5 = word(block, 5), w6 = word(block, 6), w7 = word(block, 7);
+  let w8 = word(block, 8), w9 = word(block, 9), w10 = word(block, 10), w11 = word(block, 11);
+  let w12 = word(block, 12), w13 = word(block, 13), w14 = word(block, 14), w15 = word(block, 15);
   let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12);
   let e = load<u32>(state, 16), f = load<u32>(state, 20), g = load<u32>(state, 24), h = load<u32>(state, 28);
-  // Eight rounds per iteration with the roles of a..h rotated by naming, so no round moves
-  // the state around: each round only updates d (as the new e) and h (as the new a).
-  for (let t: usize = 0; t < 64; t += 8) {
-    let t1 = h + bigSigma1(e) + choose(e, f, g) + wk(w, t); d += t1; h = t1 + bigSigma0(a) + majority(a, b, c);
-    t1 = g + bigSigma1(d) + choose(d, e, f) + wk(w, t + 1); c += t1; g = t1 + bigSigma0(h) + majority(h, a, b);
-    t1 = f + bigSigma1(c) + choose(c, d, e) + wk(w, t + 2); b += t1; f = t1 + bigSigma0(g) + majority(g, h, a);
-    t1 = e + bigSigma1(b) + choose(b, c, d) + wk(w, t + 3); a += t1; e = t1 + bigSigma0(f) + majority(f, g, h);
-    t1 = d + bigSigma1(a) + choose(a, b, c) + wk(w, t + 4); h += t1; d = t1 + bigSigma0(e) + majority(e, f, g);
-    t1 = c + bigSigma1(h) + choose(h, a, b) + wk(w, t + 5); g += t1; c = t1 + bigSigma0(d) + majority(d, e, f);
-    t1 = b + bigSigma1(g) + choose(g, h, a) + wk(w, t + 6); f += t1; b = t1 + bigSigma0(c) + majority(c, d, e);
-    t1 = a + bigSigma1(f) + choose(f, g, h) + wk(w, t + 7); e += t1; a = t1 + bigSigma0(b) + majority(b, c, d);
+  // Rounds name the state words in rotation, so no round moves the state around: each
+  // round only updates d (as the new e) and h (as the new a).
+  for (let t: usize = 0; t < 64; t += 16) {
+    if (t > 0) {
+      // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], in place, in index order.
+      w0 += smallSigma1(w14) + w9 + smallSigma0(w1); w1 += smallSigma1(w15) + w10 + smallSigma0(w2);
+      w2 += smallSigma1(w0) + w11 + smallSigma0(w3); w3 += smallSigma1(w1) + w12 + smallSigma0(w4);
+      w4 += smallSigma1(w2) + w13 + smallSigma0(w5); w5 += smallSigma1(w3) + w14 + smallSigma0(w6);
+      w6 += smallSigma1(w4) + w15 + smallSigma0(w7); w7 += smallSigma1(w5) + w0 + smallSigma0(w8);
+      w8 += smallSigma1(w6) + w1 + smallSigma0(w9); w9 += smallSigma1(w7) + w2 + smallSigma0(w10);
+      w10 += smallSigma1(w8) + w3 + smallSigma0(w11); w11 += smallSigma1(w9) + w4 + smallSigma0(w12);
+      w12 += smallSigma1(w10) + w5 + smallSigma0(w13); w13 += smallSigma1(w11) + w6 + smallSigma0(w14);
+      w14 += smallSigma1(w12) + w7 + smallSigma0(w15); w15 += smallSigma1(w13) + w8 + smallSigma0(w0);
+    }
+    let t1 = h + bigSigma1(e) + choose(e, f, g) + k(t) + w0; d += t1; h = t1 + bigSigma0(a) + majority(a, b, c);
+    t1 = g + bigSigma1(d) + choose(d, e, f) + k(t + 1) + w1; c += t1; g = t1 + bigSigma0(h) + majority(h, a, b);
+    t1 = f + bigSigma1(c) + choose(c, d, e) + k(t + 2) + w2; b += t1; f = t1 + bigSigma0(g) + majority(g, h, a);
+    t1 = e + bigSigma1(b) + choose(b, c, d) + k(t + 3) + w3; a += t1; e = t1 + bigSigma0(f) + majority(f, g, h);
+    t1 = d + bigSigma1(a) + choose(a, b, c) + k(t + 4) + w4; h += t1; d = t1 + bigSigma0(e) + majority(e, f, g);
+    t1 = c + bigSigma1(h) + choose(h, a, b) + k(t + 5) + w5; g += t1; c = t1 + bigSigma0(d) + majority(d, e, f);
+    t1 = b + bigSigma1(g) + choose(g, h, a) + k(t + 6) + w6; f += t1; b = t1 + bigSigma0(c) + majority(c, d, e);
+    t1 = a + bigSigma1(f) + choose(f, g, h) + k(t + 7) + w7; e += t1; a = t1 + bigSigma0(b) + majority(b, c, d);
+    t1 = h + bigSigma1(e) + choose(e, f, g) + k(t + 8) + w8; d += t1; h = t1 + bigSigma0(a) + majority(a, b, c);
+    t1 = g + bigSigma1(d) + choose(d, e, f) + k(t + 9) + w9; c += t1; g = t1 + bigSigma0(h) + majority(h, a, b);
+    t1 = f + bigSigma1(c) + choose(c, d, e) + k(t + 10) + w10; b += t1; f = t1 + bigSigma0(g) + majority(g, h, a);
+    t1 = e + bigSigma1(b) + choose(b, c, d) + k(t + 11) + w11; a += t1; e = t1 + bigSigma0(f) + majority(f, g, h);
+    t1 = d + bigSigma1(a) + choose(a, b, c) + k(t + 12) + w12; h += t1; d = t1 + bigSigma0(e) + majority(e, f, g);
+    t1 = c + bigSigma1(h) + choose(h, a, b) + k(t + 13) + w13; g += t1; c = t1 + bigSigma0(d) + majority(d, e, f);
+    t1 = b + bigSigma1(g) + choose(g, h, a) + k(t + 14) + w14; f += t1; b = t1 + bigSigma0(c) + majority(c, d, e);
+    t1 = a + bigSigma1(f) + choose(f, g, h) + k(t + 15) + w15; e += t1; a = t1 + bigSigma0(b) + majority(b, c, d);
   }
   store<u32>(state, load<u32>(state, 0) + a, 0);
   store<u32>(state, load<u32>(state, 4) + b, 4);
