@@ -3,7 +3,7 @@
 // level by level. Merging a level pairs neighbours and carries a lone last CV up unchanged,
 // which builds exactly BLAKE3's left-balanced tree (the left subtree of n chunks holds the
 // largest power of two below n).
-import { CHAINING_VALUES, INPUT, MESSAGE_FIRST_CV, OUTPUT } from './layout';
+import { CHAINING_VALUES, INPUT, MESSAGE_FIRST_CV, OUTPUT, ROOT_MESSAGE, ROOT_OUTPUTS, ROOT_PAIRS } from './layout';
 import { CHUNK_LEN, ROOT, setJob } from './blake3-common';
 import { blake3ChunkJob, blake3Parent } from './blake3-scalar';
 import { blake3ChunkJobs4, blake3Parents4 } from './blake3-simd';
@@ -34,7 +34,12 @@ function mergeLevel(cvs: usize, count: i32): i32 {
   return pairs + (count & 1);
 }
 
-/** blake3Listed writes the standard BLAKE3 hash of each listed message `prefix ‖ data` to OUTPUT. */
+/**
+ * blake3Listed writes the standard BLAKE3 hash of each listed message `prefix ‖ data` to OUTPUT.
+ * Jobs are listed full chunks first, then every message's short tail (or whole short message),
+ * so the four lanes of a group mostly have equal block counts. Root parents of all long
+ * messages are gathered and computed four at a time.
+ */
 function blake3Listed(count: i32, prefix: i32): void {
   const prefixLength = prefix >= 0 ? 1 : 0;
   let jobs = 0;
@@ -42,24 +47,41 @@ function blake3Listed(count: i32, prefix: i32): void {
   for (let i = 0; i < count; i++) {
     const data = messagePtr(i), length = messageLength(i);
     const total = length + prefixLength;
-    if (total <= CHUNK_LEN) {
-      setJob(jobs++, data, length, prefix, 0, 0, ROOT, OUTPUT + (<usize>i << 5));
-      continue;
-    }
+    if (total <= CHUNK_LEN) continue;
     store<i32>(MESSAGE_FIRST_CV + (<usize>i << 2), cvs);
-    for (let offset = 0; offset < total; offset += CHUNK_LEN) {
+    for (let offset = 0; offset + CHUNK_LEN <= total; offset += CHUNK_LEN) {
       setJob(jobs++, data, length, prefix, offset, <u64>(offset >> 10), 0, CHAINING_VALUES + (<usize>cvs << 5));
       cvs++;
     }
+    if (total & (CHUNK_LEN - 1)) cvs++; // the tail's CV slot, filled by the second pass
+  }
+  for (let i = 0; i < count; i++) {
+    const data = messagePtr(i), length = messageLength(i);
+    const total = length + prefixLength;
+    if (total <= CHUNK_LEN) {
+      setJob(jobs++, data, length, prefix, 0, 0, ROOT, OUTPUT + (<usize>i << 5));
+    } else if (total & (CHUNK_LEN - 1)) {
+      const chunk = total >> 10;
+      const cv = load<i32>(MESSAGE_FIRST_CV + (<usize>i << 2)) + chunk;
+      setJob(jobs++, data, length, prefix, chunk << 10, <u64>chunk, 0, CHAINING_VALUES + (<usize>cv << 5));
+    }
   }
   runChunkJobs(jobs);
+  let roots = 0;
   for (let i = 0; i < count; i++) {
     const total = messageLength(i) + prefixLength;
     if (total <= CHUNK_LEN) continue;
     const cv = CHAINING_VALUES + (<usize>load<i32>(MESSAGE_FIRST_CV + (<usize>i << 2)) << 5);
     let n = (total + CHUNK_LEN - 1) >> 10;
     while (n > 2) n = mergeLevel(cv, n);
-    blake3Parent(cv, ROOT, OUTPUT + (<usize>i << 5));
+    memory.copy(ROOT_PAIRS + (<usize>roots << 6), cv, 64);
+    store<i32>(ROOT_MESSAGE + (<usize>roots << 2), i);
+    roots++;
+  }
+  parents(ROOT_PAIRS, roots, ROOT, ROOT_OUTPUTS);
+  for (let k = 0; k < roots; k++) {
+    const i = load<i32>(ROOT_MESSAGE + (<usize>k << 2));
+    memory.copy(OUTPUT + (<usize>i << 5), ROOT_OUTPUTS + (<usize>k << 5), 32);
   }
 }
 

@@ -25,8 +25,12 @@ export const MESSAGE_PTR: usize = OFFSETS + <usize>((MAX_MESSAGES + 16) * 4);
 export const MESSAGE_LEN: usize = MESSAGE_PTR + <usize>(MAX_MESSAGES * 4);
 /** Per-message index of its first chunk chaining value (BLAKE3 messages longer than one chunk). */
 export const MESSAGE_FIRST_CV: usize = MESSAGE_LEN + <usize>(MAX_MESSAGES * 4);
+/** BLAKE3 root parents of a batch, gathered so they run four at a time: CV pairs, outputs, message index. */
+export const ROOT_PAIRS: usize = MESSAGE_FIRST_CV + <usize>(MAX_MESSAGES * 4);
+export const ROOT_OUTPUTS: usize = ROOT_PAIRS + <usize>(MAX_MESSAGES * 64);
+export const ROOT_MESSAGE: usize = ROOT_OUTPUTS + <usize>(MAX_MESSAGES * 32);
 /** BLAKE3 chaining values of chunks and subtrees, 32 bytes each. */
-export const CHAINING_VALUES: usize = MESSAGE_FIRST_CV + <usize>(MAX_MESSAGES * 4);
+export const CHAINING_VALUES: usize = ROOT_MESSAGE + <usize>(MAX_MESSAGES * 4);
 /** BLAKE3 chunk jobs, one record of CHUNK_JOB_BYTES each (see blake3-jobs.ts). */
 export const CHUNK_JOBS: usize = CHAINING_VALUES + <usize>(MAX_CHUNK_JOBS * 32);
 export const CHUNK_JOB_BYTES: usize = 32;
