@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createBLAKE3 } from 'hash-wasm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Blake3TreeKernel, HashKernel } from '../src/hash/types.js';
@@ -314,6 +315,33 @@ describe('variant selection', () => {
     expect(defaultWasmVariant()).toBe('scalar');
     delete process.env['MERKLE_WASM'];
     expect(defaultWasmVariant()).toBe(simd128Supported() ? 'simd128' : 'scalar');
+  });
+
+  it('the SIMD probe agrees with the engine about the real SIMD128 module', () => {
+    const simdModule = readFileSync(path.join(kRepoRoot, 'dist', 'wasm', 'merkle-simd128.wasm'));
+    const validate = (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate;
+    expect(simd128Supported()).toBe(validate(simdModule));
+  });
+
+  it('each worker thread instantiates its own modules and gets the same digests', async () => {
+    const url = new URL('../dist/hash/wasm-kernels.js', import.meta.url).href;
+    const source = `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(url)}).then(async ({ loadWasmKernels }) => {
+        const set = await loadWasmKernels();
+        const data = new Uint8Array(5000).map((_, i) => i % 251);
+        const out = new Uint8Array(64);
+        set.sha256.hashBlocks(data, 4096, 0, out);
+        parentPort.postMessage(Buffer.from(out).toString('hex'));
+      });`;
+    const results = await Promise.all([0, 1].map(() => new Promise<string>((resolve, reject) => {
+      const worker = new Worker(source, { eval: true });
+      worker.once('message', (message: string) => { resolve(message); void worker.terminate(); });
+      worker.once('error', reject);
+    })));
+    const data = new Uint8Array(5000).map((_, i) => i % 251);
+    const want = hex(refOracles.sha256(data.subarray(0, 4096), 0)) + hex(refOracles.sha256(data.subarray(4096), 0));
+    expect(results).toEqual([want, want]);
   });
 
   it('rejects an unknown MERKLE_WASM value, naming it', () => {
