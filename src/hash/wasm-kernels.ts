@@ -94,19 +94,26 @@ export interface WasmKernelSet {
 const loaded = new Map<WasmVariant, Promise<WasmKernelSet>>();
 
 /**
- * loadWasmKernels instantiates the `variant` build once per thread and returns its kernels.
- * Rejects if the build is missing (run `npm run build:wasm`) or the engine cannot run it.
+ * loadWasmKernels instantiates the `variant` build (default: defaultWasmVariant()) once per
+ * thread and returns its kernels. Rejects if the build is missing (run `npm run build:wasm`),
+ * the engine cannot run it, or MERKLE_WASM holds an unknown value.
  */
-export function loadWasmKernels(variant: WasmVariant = defaultWasmVariant()): Promise<WasmKernelSet> {
-  if (variant !== 'simd128' && variant !== 'scalar') {
-    return Promise.reject(new RangeError(`variant must be simd128 or scalar, got ${String(variant)}`));
+export function loadWasmKernels(variant?: WasmVariant): Promise<WasmKernelSet> {
+  let chosen: WasmVariant;
+  try {
+    chosen = variant ?? defaultWasmVariant();
+  } catch (error) {
+    return Promise.reject(error);
   }
-  let set = loaded.get(variant);
+  if (chosen !== 'simd128' && chosen !== 'scalar') {
+    return Promise.reject(new RangeError(`variant must be simd128 or scalar, got ${String(chosen)}`));
+  }
+  let set = loaded.get(chosen);
   if (!set) {
-    set = instantiate(variant);
+    set = instantiate(chosen);
     // A failed load is not cached: a later call (after a build) may succeed.
-    set.catch(() => loaded.delete(variant));
-    loaded.set(variant, set);
+    set.catch(() => loaded.delete(chosen));
+    loaded.set(chosen, set);
   }
   return set;
 }

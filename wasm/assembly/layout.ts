@@ -40,4 +40,5 @@ const END: usize = INPUT + <usize>INPUT_CAPACITY;
 
 // Grow the memory once, at instantiation, so the host's view of it never goes stale.
 const needPages = <i32>((END + PAGE_BYTES - 1) / PAGE_BYTES);
-if (memory.size() < needPages) memory.grow(needPages - memory.size());
+// A module that cannot get its memory fails at instantiation rather than trapping mid-batch.
+if (memory.size() < needPages && memory.grow(needPages - memory.size()) < 0) unreachable();
