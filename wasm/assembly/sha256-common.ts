@@ -37,10 +37,11 @@ export function sha256Block(
 ): usize {
   const start = (block << 6) - prefixLength; // data offset of the block's first byte
   if (start >= 0 && start + 64 <= length) return data + <usize>start;
-  memory.fill(scratch, 0, 64);
+  // Message bytes first, zeros only after them (blocks here are often mostly data).
   const from = max(start, 0);
-  const to = min(start + 64, length);
-  if (to > from) memory.copy(scratch + <usize>(from - start), data + <usize>from, <usize>(to - from));
+  const to = max(from, min(start + 64, length));
+  memory.copy(scratch + <usize>(from - start), data + <usize>from, <usize>(to - from));
+  memory.fill(scratch + <usize>(to - start), 0, <usize>(64 - (to - start)));
   if (start < 0) store<u8>(scratch, <u8>prefix);
   const terminator = length - start;
   if (terminator >= 0 && terminator < 64) store<u8>(scratch + <usize>terminator, 0x80);
