@@ -39,15 +39,16 @@ let paddingWkBits: u64 = u64.MAX_VALUE;
     : i32x4.add(v128.load(w + (t << 4)), v128.load32_splat(SHA256_K + (t << 2)));
 }
 
-/** loadBlocks4 loads one 64-byte block per lane into SCHEDULE4[0..16) as big-endian word vectors. */
+/**
+ * loadBlocks4 loads one 64-byte block per lane into SCHEDULE4[0..16) as big-endian word vectors.
+ * Byte swaps act within 32-bit lanes, so they can come before the transposes.
+ */
 function loadBlocks4(p0: usize, p1: usize, p2: usize, p3: usize): void {
   for (let q: usize = 0; q < 64; q += 16) {
-    const dst = SCHEDULE4 + (q << 2);
-    transpose4(v128.load(p0 + q), v128.load(p1 + q), v128.load(p2 + q), v128.load(p3 + q), dst);
-    v128.store(dst, byteSwap4(v128.load(dst, 0)), 0);
-    v128.store(dst, byteSwap4(v128.load(dst, 16)), 16);
-    v128.store(dst, byteSwap4(v128.load(dst, 32)), 32);
-    v128.store(dst, byteSwap4(v128.load(dst, 48)), 48);
+    transpose4(
+      byteSwap4(v128.load(p0 + q)), byteSwap4(v128.load(p1 + q)), byteSwap4(v128.load(p2 + q)), byteSwap4(v128.load(p3 + q)),
+      SCHEDULE4 + (q << 2),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 // 4-lane helpers shared by the SIMD kernels. A "4×4 transpose" turns four lanes' runs of four
 // 32-bit words into four vectors that each hold one word position of all four lanes.
 
-/** transpose4 reads four v128 rows at `src` and writes their 4×4 transpose at `dst` (may alias). */
+/** transpose4 writes the 4×4 transpose of the rows a, b, c, d (32-bit words) as four vectors at `dst`. */
 // @ts-ignore: decorator
 @inline export function transpose4(a: v128, b: v128, c: v128, d: v128, dst: usize): void {
   const abLow = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
