@@ -10,19 +10,6 @@ export const CHUNK_END: u32 = 2;
 export const PARENT: u32 = 4;
 export const ROOT: u32 = 8;
 
-/**
- * BLAKE3_SCHEDULE[16·r + i] is the index of the message word that round r uses in position i:
- * round 0 takes the words in order, and each later round applies the spec's permutation.
- */
-export const BLAKE3_SCHEDULE: usize = memory.data(7 * 16, 16);
-const PERMUTATION: usize = memory.data<u8>([2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8]);
-for (let i: usize = 0; i < 16; i++) store<u8>(BLAKE3_SCHEDULE + i, <u8>i);
-for (let r: usize = 1; r < 7; r++) {
-  for (let i: usize = 0; i < 16; i++) {
-    store<u8>(BLAKE3_SCHEDULE + r * 16 + i, load<u8>(BLAKE3_SCHEDULE + (r - 1) * 16 + <usize>load<u8>(PERMUTATION + i)));
-  }
-}
-
 // Chunk job record fields (byte offsets within a CHUNK_JOB_BYTES record).
 const JOB_DATA: usize = 0; // u32 address of the message data
 const JOB_LENGTH: usize = 4; // i32 data length, without the prefix

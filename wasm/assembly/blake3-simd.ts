@@ -3,7 +3,7 @@
 // value stops changing after its last block (the lane keeps computing, masked out).
 import { SHA256_IV as BLAKE3_IV } from './sha256-common';
 import {
-  BLAKE3_SCHEDULE, PARENT, blake3Block, blockFlags, chunkBlockCount, jobAddress, jobChunkLength, jobCounter,
+  PARENT, blake3Block, blockFlags, chunkBlockCount, jobAddress, jobChunkLength, jobCounter,
   jobData, jobFlags, jobLength, jobOffset, jobOut, jobPrefix,
 } from './blake3-common';
 import { laneVector, storeRows4, transpose4 } from './simd-util';
@@ -26,8 +26,8 @@ const LANE_SCRATCH: usize = memory.data(4 * 64, 64);
   return v128.or(i32x4.shr_u(x, n), i32x4.shl(x, 32 - n));
 }
 // @ts-ignore: decorator
-@inline function word4(schedule: usize, i: usize): v128 {
-  return v128.load(MESSAGE4 + (<usize>load<u8>(schedule + i) << 4));
+@inline function word4(i: usize): v128 {
+  return v128.load(MESSAGE4 + (i << 4));
 }
 // @ts-ignore: decorator
 @inline function add3(a: v128, b: v128, c: v128): v128 {
@@ -43,7 +43,8 @@ function loadMessage4(p0: usize, p1: usize, p2: usize, p3: usize): void {
 
 /**
  * compress4 compresses MESSAGE4 into the four chaining values in CV4. Lanes where `active`
- * is zero keep their chaining value.
+ * is zero keep their chaining value. As in blake3Compress, the rounds are written out with
+ * the message permutation applied to the word indices.
  */
 function compress4(counterLow: v128, counterHigh: v128, blockLength: v128, flags: v128, active: v128): void {
   let v0 = v128.load(CV4, 0), v1 = v128.load(CV4, 16), v2 = v128.load(CV4, 32), v3 = v128.load(CV4, 48);
@@ -51,27 +52,125 @@ function compress4(counterLow: v128, counterHigh: v128, blockLength: v128, flags
   let v8 = v128.load32_splat(BLAKE3_IV, 0), v9 = v128.load32_splat(BLAKE3_IV, 4);
   let v10 = v128.load32_splat(BLAKE3_IV, 8), v11 = v128.load32_splat(BLAKE3_IV, 12);
   let v12 = counterLow, v13 = counterHigh, v14 = blockLength, v15 = flags;
-  for (let r: usize = 0; r < 7; r++) {
-    const s = BLAKE3_SCHEDULE + (r << 4);
-    // Columns.
-    v0 = add3(v0, v4, word4(s, 0)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
-    v0 = add3(v0, v4, word4(s, 1)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
-    v1 = add3(v1, v5, word4(s, 2)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
-    v1 = add3(v1, v5, word4(s, 3)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
-    v2 = add3(v2, v6, word4(s, 4)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
-    v2 = add3(v2, v6, word4(s, 5)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
-    v3 = add3(v3, v7, word4(s, 6)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
-    v3 = add3(v3, v7, word4(s, 7)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
-    // Diagonals.
-    v0 = add3(v0, v5, word4(s, 8)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
-    v0 = add3(v0, v5, word4(s, 9)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
-    v1 = add3(v1, v6, word4(s, 10)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
-    v1 = add3(v1, v6, word4(s, 11)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
-    v2 = add3(v2, v7, word4(s, 12)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
-    v2 = add3(v2, v7, word4(s, 13)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
-    v3 = add3(v3, v4, word4(s, 14)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
-    v3 = add3(v3, v4, word4(s, 15)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
-  }
+  // Round 0.
+  v0 = add3(v0, v4, word4(0)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(1)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(2)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(3)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(4)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(5)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(6)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(7)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(8)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(9)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(10)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(11)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(12)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(13)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(14)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(15)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 1.
+  v0 = add3(v0, v4, word4(2)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(6)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(3)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(10)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(7)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(0)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(4)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(13)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(1)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(11)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(12)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(5)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(9)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(14)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(15)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(8)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 2.
+  v0 = add3(v0, v4, word4(3)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(4)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(10)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(12)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(13)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(2)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(7)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(14)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(6)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(5)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(9)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(0)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(11)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(15)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(8)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(1)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 3.
+  v0 = add3(v0, v4, word4(10)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(7)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(12)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(9)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(14)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(3)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(13)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(15)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(4)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(0)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(11)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(2)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(5)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(8)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(1)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(6)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 4.
+  v0 = add3(v0, v4, word4(12)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(13)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(9)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(11)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(15)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(10)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(14)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(8)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(7)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(2)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(5)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(3)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(0)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(1)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(6)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(4)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 5.
+  v0 = add3(v0, v4, word4(9)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(14)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(11)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(5)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(8)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(12)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(15)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(1)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(13)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(3)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(0)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(10)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(2)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(6)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(4)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(7)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
+  // Round 6.
+  v0 = add3(v0, v4, word4(11)); v12 = rotr16(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 12);
+  v0 = add3(v0, v4, word4(15)); v12 = rotr8(v128.xor(v12, v0)); v8 = i32x4.add(v8, v12); v4 = rotr4(v128.xor(v4, v8), 7);
+  v1 = add3(v1, v5, word4(5)); v13 = rotr16(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 12);
+  v1 = add3(v1, v5, word4(0)); v13 = rotr8(v128.xor(v13, v1)); v9 = i32x4.add(v9, v13); v5 = rotr4(v128.xor(v5, v9), 7);
+  v2 = add3(v2, v6, word4(1)); v14 = rotr16(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 12);
+  v2 = add3(v2, v6, word4(9)); v14 = rotr8(v128.xor(v14, v2)); v10 = i32x4.add(v10, v14); v6 = rotr4(v128.xor(v6, v10), 7);
+  v3 = add3(v3, v7, word4(8)); v15 = rotr16(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 12);
+  v3 = add3(v3, v7, word4(6)); v15 = rotr8(v128.xor(v15, v3)); v11 = i32x4.add(v11, v15); v7 = rotr4(v128.xor(v7, v11), 7);
+  v0 = add3(v0, v5, word4(14)); v15 = rotr16(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 12);
+  v0 = add3(v0, v5, word4(10)); v15 = rotr8(v128.xor(v15, v0)); v10 = i32x4.add(v10, v15); v5 = rotr4(v128.xor(v5, v10), 7);
+  v1 = add3(v1, v6, word4(2)); v12 = rotr16(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 12);
+  v1 = add3(v1, v6, word4(12)); v12 = rotr8(v128.xor(v12, v1)); v11 = i32x4.add(v11, v12); v6 = rotr4(v128.xor(v6, v11), 7);
+  v2 = add3(v2, v7, word4(3)); v13 = rotr16(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 12);
+  v2 = add3(v2, v7, word4(4)); v13 = rotr8(v128.xor(v13, v2)); v8 = i32x4.add(v8, v13); v7 = rotr4(v128.xor(v7, v8), 7);
+  v3 = add3(v3, v4, word4(7)); v14 = rotr16(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 12);
+  v3 = add3(v3, v4, word4(13)); v14 = rotr8(v128.xor(v14, v3)); v9 = i32x4.add(v9, v14); v4 = rotr4(v128.xor(v4, v9), 7);
   v128.store(CV4, v128.bitselect(v128.xor(v0, v8), v128.load(CV4, 0), active), 0);
   v128.store(CV4, v128.bitselect(v128.xor(v1, v9), v128.load(CV4, 16), active), 16);
   v128.store(CV4, v128.bitselect(v128.xor(v2, v10), v128.load(CV4, 32), active), 32);
