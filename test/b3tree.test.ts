@@ -15,7 +15,7 @@ import { createPortableBlake3TreeKernel } from '../src/hash/blake3-portable.js';
 import { selectBlake3TreeKernel } from '../src/hash/blake3-tree.js';
 import { loadTreeHasher } from '../src/hash/load.js';
 import { createTreeHasher } from '../src/hash/tree-hasher.js';
-import { wasmKernel } from '../src/hash/wasm.js';
+import { wasmBlake3TreeKernel, wasmKernel } from '../src/hash/wasm.js';
 import { buildLevels, type TreeLevels } from '../src/tree/build.js';
 import type { TreeHasher } from '../src/tree/hasher.js';
 import { inclusionProofNodes, rootFromInclusionProof } from '../src/tree/proof.js';
@@ -36,8 +36,10 @@ function refB3Tree(hasher: TreeHasher, data: Uint8Array, groupSize: number): Tre
   return buildLevels(leaves, size, hasher, 'carry', size === 1 ? hasher.rootOfSingleLeaf!(data) : undefined);
 }
 
+const wasmTree = await wasmBlake3TreeKernel().catch((error: Error) => ({ unavailable: error.message }));
 const kernelCases: Array<{ name: string; reason: string; kernel: () => Blake3TreeKernel }> = [
   { name: 'native', reason: nativeReason, kernel: () => native as Blake3TreeKernel },
+  { name: 'wasm', reason: 'unavailable' in wasmTree ? wasmTree.unavailable : '', kernel: () => wasmTree as Blake3TreeKernel },
   { name: 'ts-portable', reason: '', kernel: () => createPortableBlake3TreeKernel() },
 ];
 
@@ -161,11 +163,14 @@ describe('b3tree wiring', () => {
     expect(() => hasher.leavesFromSpans(data, Uint32Array.of(0, 1), new Uint8Array(32))).toThrow(InputError);
   });
 
-  it('selectBlake3TreeKernel: node gives ts-portable, wasm is refused with a reason', () => {
-    expect(selectBlake3TreeKernel('node').kernel).toBe('ts-portable');
-    expect(() => selectBlake3TreeKernel('wasm')).toThrow(/profile b3tree has no WASM kernel/);
-    if (!nativeReason) expect(selectBlake3TreeKernel('auto').backend).toBe('native');
+  it('selectBlake3TreeKernel: node gives ts-portable, wasm the WASM kernels, auto native first', async () => {
+    expect((await selectBlake3TreeKernel('node')).kernel).toBe('ts-portable');
+    const wasm = await selectBlake3TreeKernel('wasm');
+    expect(wasm.backend).toBe('wasm');
+    expect(wasm.kernel).toMatch(/^wasm-/);
+    if (!nativeReason) expect((await selectBlake3TreeKernel('auto')).backend).toBe('native');
   });
+
 
   it('refuses a block size that is not a power of two >= 1024', () => {
     const hasher = createB3TreeHasher(createPortableBlake3TreeKernel());

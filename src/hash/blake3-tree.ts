@@ -1,28 +1,37 @@
 /**
  * Which Blake3TreeKernel the b3tree profile runs on: the native addon's (SIMD), else the
- * TypeScript one, so b3tree works wherever the addon does not load.
+ * project's WASM kernels, else plain TypeScript — so b3tree works wherever JavaScript does.
  */
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3TreeKernel } from './blake3-native.js';
 import { createPortableBlake3TreeKernel } from './blake3-portable.js';
+import { wasmBlake3TreeKernel } from './wasm.js';
 import type { BackendChoice, Blake3TreeKernel } from './types.js';
 
 let portable: Blake3TreeKernel | undefined;
 
 /**
- * selectBlake3TreeKernel returns the tree kernel for `choice`: `native` (the addon), `node`
- * (plain TypeScript, 'ts-portable'), or `auto` (native if it loads, else TypeScript).
- * Throws BackendUnavailableError for `wasm` (no WASM BLAKE3 tree kernel yet) or an unloadable addon.
+ * selectBlake3TreeKernel resolves to the tree kernel for `choice`: `native` (the addon),
+ * `wasm` (the project's WASM kernels), `node` (plain TypeScript, 'ts-portable'), or `auto`
+ * (the first of those that loads). Rejects with BackendUnavailableError saying why.
  */
-export function selectBlake3TreeKernel(choice: BackendChoice): Blake3TreeKernel {
+export async function selectBlake3TreeKernel(choice: BackendChoice): Promise<Blake3TreeKernel> {
+  const reasons: string[] = [];
   if (choice === 'native' || choice === 'auto') {
     const native = nativeBlake3TreeKernel();
     if (!('unavailable' in native)) return native;
-    if (choice === 'native') throw new BackendUnavailableError(`no native BLAKE3 tree kernel: ${native.unavailable}`);
+    reasons.push(`native: ${native.unavailable}`);
   }
-  if (choice === 'wasm') {
-    throw new BackendUnavailableError('profile b3tree has no WASM kernel; use --backend native, node or auto');
+  if (choice === 'wasm' || choice === 'auto') {
+    try {
+      return await wasmBlake3TreeKernel();
+    } catch (error) {
+      reasons.push(`wasm: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  portable ??= createPortableBlake3TreeKernel();
-  return portable;
+  if (choice === 'node' || choice === 'auto') {
+    portable ??= createPortableBlake3TreeKernel();
+    return portable;
+  }
+  throw new BackendUnavailableError(`no BLAKE3 tree kernel for --backend ${choice}: ${reasons.join('; ')}`);
 }

@@ -21,7 +21,7 @@ export interface LoadedTreeHasher {
  */
 export async function loadTreeHasher(profile: Profile, hash: HashName, backend: BackendChoice): Promise<LoadedTreeHasher> {
   if (profile.name === 'b3tree') {
-    const tree = selectBlake3TreeKernel(backend);
+    const tree = await selectBlake3TreeKernel(backend);
     return { hasher: createB3TreeHasher(tree), backend: tree.backend, kernel: tree.kernel };
   }
   const kernel = await selectKernel(hash, backend);

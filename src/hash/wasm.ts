@@ -1,24 +1,35 @@
 /**
- * The `wasm` backend: hash-wasm's WebAssembly builds. Works wherever WebAssembly does; one
- * call per message (the project's own batched WASM kernels replace it for batches later).
+ * The `wasm` backend: works wherever WebAssembly does. SHA-256 and BLAKE3 run on the project's
+ * own batched kernels (wasm-kernels.ts: SIMD128 x4, or scalar); SHA3-256 and xxh128 run on
+ * hash-wasm, one call per message, since the project has no kernels of its own for them.
  */
-import { createBLAKE3, createSHA256, createSHA3, createXXHash128, type IHasher } from 'hash-wasm';
+import { createSHA3, createXXHash128, type IHasher } from 'hash-wasm';
 import { kernelFromHashOne } from './message-loop.js';
-import { kHashInfo, type HashKernel, type HashName } from './types.js';
+import { kHashInfo, type Blake3TreeKernel, type HashKernel, type HashName } from './types.js';
+import { loadWasmKernels } from './wasm-kernels.js';
 
-const kFactories: Record<HashName, () => Promise<IHasher>> = {
-  sha256: () => createSHA256(),
-  blake3: () => createBLAKE3(),
+const kHashWasmFactories: Partial<Record<HashName, () => Promise<IHasher>>> = {
   'sha3-256': () => createSHA3(256),
   xxh128: () => createXXHash128(),
 };
 
-/** wasmKernel instantiates hash-wasm's module for `hash` and wraps it as a kernel. */
+/** wasmKernel returns the WebAssembly kernel for `hash`. */
 export async function wasmKernel(hash: HashName): Promise<HashKernel> {
-  const hasher = await kFactories[hash]();
-  const digestSize = kHashInfo[hash].digestSize;
+  if (hash === 'sha256' || hash === 'blake3') return (await loadWasmKernels())[hash];
+  const factory = kHashWasmFactories[hash];
+  if (!factory) throw new Error(`the wasm backend has no ${hash} kernel`);
+  return hashWasmKernel(hash, await factory());
+}
+
+/** wasmBlake3TreeKernel returns the BLAKE3 chaining-value kernel the b3tree profile needs. */
+export async function wasmBlake3TreeKernel(): Promise<Blake3TreeKernel> {
+  return (await loadWasmKernels()).blake3Tree;
+}
+
+/** hashWasmKernel wraps one hash-wasm hasher as a kernel: one call per message. */
+function hashWasmKernel(hash: HashName, hasher: IHasher): HashKernel {
   const prefixByte = new Uint8Array(1);
-  return kernelFromHashOne(hash, 'wasm', 'hash-wasm', digestSize, (message, prefix, out, outOffset) => {
+  return kernelFromHashOne(hash, 'wasm', 'hash-wasm', kHashInfo[hash].digestSize, (message, prefix, out, outOffset) => {
     hasher.init();
     if (prefix >= 0) {
       prefixByte[0] = prefix;
