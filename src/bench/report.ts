@@ -60,6 +60,7 @@ function renderMarkdown(report: BenchReport): string {
   const live = rows.filter((r) => !r.skipped);
   const out: string[] = ['# merkle-engine benchmark report', '', ...environmentLines(report.environment, report.preset), `- Run time: ${report.seconds.toFixed(0)} s; load average at end: ${report.loadAverageAtEnd.toFixed(2)}`, ''];
   out.push('All figures are from this one run on this machine; ratios compare figures of the same run.', '');
+  out.push('Method: each figure is the median over many short samples (about 0.5 ms each, so a sample a preempting process lands in is dropped by the median) within a time budget per figure, after a warm-up. Inputs are random bytes at a random offset within a page. Kernel leaf rows hash without a domain prefix (as `openssl speed` does); node65 rows use the RFC 9162 0x01 prefix. Peers that have no batch call are timed one hash per call. File builds read a page-cached file (dd read it first); streaming builds run in a child process so its peak RSS is that build\'s own.', '');
   out.push('## Targets', '', targetTable(report.targets), '');
   out.push('## Kernels', '', 'Leaves: MB/s (10^6 bytes/s) with no domain prefix; nodes: millions of hashes/s (node65 = RFC 9162 0x01 prefix).', '');
   out.push(table(['implementation', 'kernel', 'test', 'size', 'mode', 'MB/s', 'M hashes/s'],
@@ -78,11 +79,19 @@ function renderMarkdown(report: BenchReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** formatExtra prints an `extra` figure in the unit its name ends with. */
+function formatExtra(key: string, value: number): string {
+  if (/Seconds$/.test(key)) return value >= 1 ? `${value.toFixed(1)} s` : `${ms(value)} ms`;
+  if (/Bytes$/.test(key)) return value >= 2 ** 20 ? `${(value / 2 ** 20).toFixed(1)} MiB` : formatBytes(Math.round(value));
+  if (/PerSecond$/.test(key)) return `${(value / 1e6).toFixed(0)} MB/s`;
+  return String(Number(value.toPrecision(4)));
+}
+
 function notes(r: BenchRow): string {
   if (!r.extra) return '';
   return Object.entries(r.extra)
     .filter(([k]) => k !== 'ratio')
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? (/Seconds$/.test(k) ? `${ms(v)} ms` : /Bytes$/.test(k) ? formatBytes(Math.round(v)) : /PerSecond$/.test(k) ? `${(v / 1e6).toFixed(0)} MB/s` : Number(v.toPrecision(4))) : v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? formatExtra(k, v) : v}`)
     .join(', ');
 }
 

@@ -3,7 +3,8 @@
  * one JSON line with the build's seconds and this process's peak RSS. A separate process is
  * the only honest way to get a peak RSS of one build (maxRSS never goes down).
  *
- * Usage: node stream-child.js TOTAL_BYTES BLOCK_SIZE HASH PROFILE
+ * Usage: node stream-child.js TOTAL_BYTES BLOCK_SIZE HASH PROFILE [--stdin]
+ * With --stdin the bytes are read from standard input (a pipe) instead of generated.
  */
 import { buildTree } from '../build.js';
 import type { HashName } from '../hash/types.js';
@@ -24,9 +25,9 @@ async function* generate(total: number): AsyncGenerator<Uint8Array> {
   }
 }
 
-const [total, blockSize, hash, profile] = process.argv.slice(2);
+const [total, blockSize, hash, profile, from] = process.argv.slice(2);
 const started = process.hrtime.bigint();
-const built = await buildTree(generate(Number(total)), {
+const built = await buildTree(from === '--stdin' ? process.stdin : generate(Number(total)), {
   blockSize: Number(blockSize),
   hash: hash as HashName,
   profile: profile as ProfileName,

@@ -169,6 +169,19 @@ async function b3sumRows(o: TreeSuiteOptions, dataFile: string, progress: Progre
 async function streaming(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
+  // Piped standard input: `head -c N /dev/zero | node stream-child.js … --stdin`, the way
+  // `merkle build -` reads a pipe. Needs a POSIX shell and head.
+  const piped = o.streamBytes[0]!;
+  progress(`trees: streaming build of ${piped} bytes from a pipe on stdin`);
+  const pipedBase = { suite: 'trees' as const, test: 'stream-stdin', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes: piped };
+  try {
+    const { stdout } = await run('/bin/sh', ['-c', `head -c ${piped} /dev/zero | "$0" "$1" ${piped} 65536 sha256 rfc9162 --stdin`, process.execPath, child], { maxBuffer: 1 << 20 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; threads: number; kernel: string; maxRssBytes: number };
+    if (r.bytes !== piped) throw new Error(`read ${r.bytes} bytes from the pipe, want ${piped}`);
+    rows.push({ ...pipedBase, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: piped / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+  } catch (error) {
+    rows.push({ ...pipedBase, skipped: `piped stream failed: ${(error as Error).message.split('\n')[0]}` });
+  }
   for (const bytes of o.streamBytes) {
     progress(`trees: streaming build of ${bytes} bytes (child process, peak RSS)`);
     const base = { suite: 'trees' as const, test: 'stream-build', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes };
