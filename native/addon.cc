@@ -1,0 +1,15 @@
+// The merkle_native addon: one module, each hash registering its own functions.
+#include <napi.h>
+
+#include "sha256/sha256_napi.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  merkle::InitSha256(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(merkle_native, Init)
