@@ -258,10 +258,10 @@ class Sha256Job : public Napi::AsyncWorker {
  public:
   Sha256Job(Napi::Env env, const Sha256Call& call, const Pins& pins)
       : Napi::AsyncWorker(env, "merkle:sha256"), call_(call), deferred_(Napi::Promise::Deferred::New(env)) {
-    // Pin the typed arrays for the whole job: Receiver() is kept alive by the worker.
-    Napi::Array pinned = Napi::Array::New(env, pins.size());
-    for (size_t i = 0; i < pins.size(); i++) pinned.Set(static_cast<uint32_t>(i), pins[i]);
-    Receiver().Set("buffers", pinned);
+    // Pin the typed arrays for the whole job: strong references keep them (and their memory)
+    // from being collected while Execute() runs; they are released when the job is deleted,
+    // on the main thread, after OnOK/OnError.
+    for (const Napi::Value& value : pins) pins_.push_back(Napi::Persistent(value.As<Napi::Object>()));
   }
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -274,6 +274,7 @@ class Sha256Job : public Napi::AsyncWorker {
 
  private:
   Sha256Call call_;
+  std::vector<Napi::ObjectReference> pins_;
   Napi::Promise::Deferred deferred_;
   size_t written_ = 0;
 };
