@@ -22,7 +22,7 @@ const Sha256Kernel* const* Sha256Kernels(size_t* count);
 // Sha256KernelSupported tells whether this CPU (and OS) can run `kernel`.
 bool Sha256KernelSupported(const Sha256Kernel& kernel);
 
-// FindSha256Kernel looks a kernel up by its isa ("shani") or full name ("shani-x2").
+// FindSha256Kernel looks a kernel up by its isa ("shani") or full name ("shani-x4").
 const Sha256Kernel* FindSha256Kernel(const std::string& name);
 
 // DispatchedSha256 returns the process-wide choice, made on first use (thread-safe static

@@ -47,7 +47,7 @@ using Sha256PairsFn = void (*)(const uint8_t* level, size_t count, int prefix, b
 
 // Sha256Kernel is one instruction set's implementation, as dispatch and the tests see it.
 struct Sha256Kernel {
-  const char* name;       // e.g. "shani-x2"; shown to users as HashKernel.kernel
+  const char* name;       // e.g. "shani-x4"; shown to users as HashKernel.kernel
   const char* isa;        // the MERKLE_KERNEL value that selects it, e.g. "shani"
   uint32_t cpu_features;  // CpuFeature bits the CPU must have
   Sha256ManyFn many;
@@ -60,9 +60,9 @@ void mt_sha256_pairs_portable(const uint8_t* level, size_t count, int prefix, bo
                               uint8_t* out);
 
 #if defined(__x86_64__)
-void mt_sha256_many_shani_x2(const uint8_t* const* messages, const size_t* lengths, size_t count,
+void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengths, size_t count,
                              int prefix, uint8_t* out);
-void mt_sha256_pairs_shani_x2(const uint8_t* level, size_t count, int prefix, bool twice,
+void mt_sha256_pairs_shani_x3(const uint8_t* level, size_t count, int prefix, bool twice,
                               uint8_t* out);
 void mt_sha256_many_avx2_x8(const uint8_t* const* messages, const size_t* lengths, size_t count,
                             int prefix, uint8_t* out);
