@@ -5,9 +5,12 @@
 // then uses its node:crypto and WebAssembly backends, and one warning line says why and how
 // to fix it.
 //
-// Usage: node scripts/build-native.mjs [--asan]   (--asan: AddressSanitizer build, for tests)
+// Usage: node scripts/build-native.mjs [--asan]
+//   --asan: an AddressSanitizer build in .tmp/asan/build/Release/merkle_native.node (for
+//   `npm run test:asan`), built from a copy of binding.gyp and native/ so build/ is untouched;
+//   unlike the install build, a failure exits non-zero.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +46,16 @@ if (!gyp) {
   warn(`no Node headers in ${path.join(nodeDir, 'include', 'node')}`, 'install Node with its headers (e.g. the official tarball) and run `npm rebuild merkle-engine`');
 } else {
   const args = [gyp, 'rebuild', `--nodedir=${nodeDir}`];
-  if (kAsan) args.push('--', '-Dmerkle_asan=1');
-  const result = spawnSync(process.execPath, args, { cwd: kPackageRoot, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  let cwd = kPackageRoot;
+  if (kAsan) {
+    cwd = path.join(kPackageRoot, '.tmp', 'asan');
+    rmSync(cwd, { recursive: true, force: true });
+    mkdirSync(cwd, { recursive: true });
+    cpSync(path.join(kPackageRoot, 'binding.gyp'), path.join(cwd, 'binding.gyp'));
+    cpSync(path.join(kPackageRoot, 'native'), path.join(cwd, 'native'), { recursive: true });
+    args.push('--', '-Dmerkle_asan=1');
+  }
+  const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
     if (kAsan || process.env.MERKLE_BUILD_VERBOSE) process.stderr.write(output);
@@ -54,3 +65,4 @@ if (!gyp) {
     if (kAsan) process.exitCode = 1;
   }
 }
+if (kAsan && process.exitCode !== 1) console.log(path.join(kPackageRoot, '.tmp', 'asan', 'build', 'Release', 'merkle_native.node'));
