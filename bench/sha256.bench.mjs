@@ -60,7 +60,8 @@ async function measure(tasks) {
   const bench = new Bench({ time: kTime, warmupTime: 100 });
   for (const [name, fn] of tasks) bench.add(name, fn);
   await bench.run();
-  return new Map(bench.tasks.map((t) => [t.name, t.result.period / 1000])); // seconds per call
+  // The median call time: robust against other processes sharing the cores.
+  return new Map(bench.tasks.map((t) => [t.name, t.result.latency.p50 / 1000])); // seconds per call
 }
 
 const dispatched = nativeSha256();
@@ -73,7 +74,7 @@ const wasm = await createSHA256();
 const hashtree = await loadHashtree();
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`# SHA-256 kernels — ${cpu}, node ${process.version}, 1 thread, dispatched: ${dispatched.kernel}`);
+console.log(`# SHA-256 kernels — ${cpu}, node ${process.version}, 1 thread, dispatched: ${dispatched.kernel}, load average ${os.loadavg()[0].toFixed(2)} on ${os.availableParallelism()} cores`);
 const results = { cpu, node: process.version, dispatched: dispatched.kernel, leaves: [], nodes: [] };
 
 // ---------------------------------------------------------------- leaves

@@ -16,7 +16,13 @@ void mt_sha256_leaves(const Sha256Kernel& kernel, const uint8_t* data, size_t le
   const uint8_t* messages[CHUNK];
   size_t lengths[CHUNK];
   const size_t count = (length + block_size - 1) / block_size;
-  for (size_t begin = 0; begin < count; begin += CHUNK) {
+  size_t begin = 0;
+  if (block_size == SHA256_PAIR_LEN) {
+    // 64-byte leaves have the shape of node messages: the kernel's fixed-length path is faster.
+    begin = length / SHA256_PAIR_LEN;
+    kernel.pairs(data, begin, prefix, false, out);
+  }
+  for (; begin < count; begin += CHUNK) {
     const size_t n = count - begin < CHUNK ? count - begin : CHUNK;
     for (size_t i = 0; i < n; i++) {
       const size_t offset = (begin + i) * block_size;

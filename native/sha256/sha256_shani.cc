@@ -212,12 +212,21 @@ struct ShaniLanes {
 
 void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengths,
                                       size_t count, int prefix, uint8_t* out) {
-  // A single message gains nothing from a second lane; run it alone (long leaves, spans).
-  if (count == 1) {
-    sha256_lanes::HashMany<ShaniLanes<1>>(messages, lengths, count, prefix, out);
-    return;
+  // Fewer messages than lanes: idle lanes would still cost SHA throughput, so use exactly as
+  // many lanes as messages (a single long leaf runs as one stream).
+  switch (count) {
+    case 1:
+      sha256_lanes::HashMany<ShaniLanes<1>>(messages, lengths, count, prefix, out);
+      return;
+    case 2:
+      sha256_lanes::HashMany<ShaniLanes<2>>(messages, lengths, count, prefix, out);
+      return;
+    case 3:
+      sha256_lanes::HashMany<ShaniLanes<3>>(messages, lengths, count, prefix, out);
+      return;
+    default:
+      sha256_lanes::HashMany<ShaniLanes<SHA_MANY_LANES>>(messages, lengths, count, prefix, out);
   }
-  sha256_lanes::HashMany<ShaniLanes<SHA_MANY_LANES>>(messages, lengths, count, prefix, out);
 }
 
 void mt_sha256_pairs_shani_x3(const uint8_t* level, size_t count, int prefix, bool twice,
