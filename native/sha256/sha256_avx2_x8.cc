@@ -47,6 +47,11 @@ using Avx2Lanes = sha256_simd::WideLanes<Avx2Ops>;
 
 void mt_sha256_many_avx2_x8(const uint8_t* const* messages, const size_t* lengths, size_t count,
                             int prefix, uint8_t* out) {
+  // One message would leave seven lanes idle: scalar code is faster for it (measured, docs/native.md).
+  if (count == 1) {
+    mt_sha256_many_portable(messages, lengths, count, prefix, out);
+    return;
+  }
   sha256_lanes::HashMany<Avx2Lanes>(messages, lengths, count, prefix, out);
 }
 

@@ -59,6 +59,12 @@ using Avx512Lanes = sha256_simd::WideLanes<Avx512Ops>;
 
 void mt_sha256_many_avx512_x16(const uint8_t* const* messages, const size_t* lengths, size_t count,
                                int prefix, uint8_t* out) {
+  // Up to 8 messages fill the 8-lane AVX2 kernel at least as fast (it also handles 1 message by
+  // scalar code); a CPU with AVX-512 has AVX2. Measured, docs/native.md.
+  if (count <= 8) {
+    mt_sha256_many_avx2_x8(messages, lengths, count, prefix, out);
+    return;
+  }
   sha256_lanes::HashMany<Avx512Lanes>(messages, lengths, count, prefix, out);
 }
 
