@@ -440,9 +440,10 @@ function runChild(kernel: string, filter?: string): { status: number | null; out
 }
 
 describe.skipIf(!kAddonLoaded || process.env.MERKLE_SHA256_CHILD === '1')('native sha256 with MERKLE_KERNEL forced (child runs)', () => {
-  it('the whole suite passes with MERKLE_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
-    const { status, output } = runChild('portable');
-    expect(output, output).toMatch(/Tests\s+\d+ passed/);
+  it('the dispatched-kernel tests pass with MERKLE_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
+    // The explicit kernels already ran above; the child covers what differs: the dispatch path.
+    const { status, output } = runChild('portable', 'native sha256 kernel dispatched|native sha256 dispatch');
+    expect(output, output).toMatch(/Tests\s+(\d{2,}) passed/);
     expect(status, output).toBe(0);
   }, 120_000);
 
