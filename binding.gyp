@@ -12,13 +12,10 @@
       'sources': [
         'native/addon.cc',
         'native/common/cpu_features.cc',
-        'native/sha256/sha256_avx2_x8.cc',
-        'native/sha256/sha256_avx512_x16.cc',
         'native/sha256/sha256_batch.cc',
         'native/sha256/sha256_dispatch.cc',
         'native/sha256/sha256_napi.cc',
         'native/sha256/sha256_portable.cc',
-        'native/sha256/sha256_shani.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # C++ exceptions stay off (as in Node itself): errors are thrown as JS exceptions.
@@ -27,6 +24,14 @@
       'cflags_cc!': ['-std=gnu++17', '-O2'],
       'cflags_cc': ['-std=c++17', '-O3', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
       'conditions': [
+        # x86-64 kernels; other CPUs get the portable kernel (sha256_dispatch.cc lists the same set).
+        ['target_arch=="x64"', {
+          'sources': [
+            'native/sha256/sha256_avx2_x8.cc',
+            'native/sha256/sha256_avx512_x16.cc',
+            'native/sha256/sha256_shani.cc',
+          ],
+        }],
         ['merkle_asan==1', {
           'cflags_cc': ['-fsanitize=address', '-fno-omit-frame-pointer', '-O1', '-g'],
           'ldflags': ['-fsanitize=address'],

@@ -60,6 +60,7 @@ void mt_sha256_pairs_portable(const uint8_t* level, size_t count, int prefix, bo
                               uint8_t* out);
 
 #if defined(__x86_64__)
+// SHA-NI: general messages 4 in flight, node messages 3 (see sha256_shani.cc).
 void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengths, size_t count,
                              int prefix, uint8_t* out);
 void mt_sha256_pairs_shani_x3(const uint8_t* level, size_t count, int prefix, bool twice,

@@ -9,7 +9,6 @@
 
 #include <cstddef>
 #include <cstdint>
-
 #include <cstring>
 
 #include "sha256_kernels.h"
@@ -19,7 +18,6 @@
 #pragma GCC push_options
 #pragma GCC target("sha,sse4.1")
 #include "sha256_lanes.h"
-
 
 namespace merkle {
 namespace {
@@ -210,8 +208,8 @@ struct ShaniLanes {
 
 }  // namespace
 
-void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengths,
-                                      size_t count, int prefix, uint8_t* out) {
+void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengths, size_t count,
+                             int prefix, uint8_t* out) {
   // Fewer messages than lanes: idle lanes would still cost SHA throughput, so use exactly as
   // many lanes as messages (a single long leaf runs as one stream).
   switch (count) {
@@ -230,7 +228,7 @@ void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengt
 }
 
 void mt_sha256_pairs_shani_x3(const uint8_t* level, size_t count, int prefix, bool twice,
-                                       uint8_t* out) {
+                              uint8_t* out) {
   const uint8_t* body[SHA_PAIR_LANES];
   uint8_t* dest[SHA_PAIR_LANES];
   size_t i = 0;
