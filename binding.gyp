@@ -30,6 +30,7 @@
             'native/sha256/sha256_avx2_x8.cc',
             'native/sha256/sha256_avx512_x16.cc',
             'native/sha256/sha256_shani.cc',
+            'native/sha256/sha256_shani_avx512.cc',
           ],
         }],
         ['merkle_asan==1', {

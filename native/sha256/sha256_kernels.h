@@ -65,6 +65,11 @@ void mt_sha256_many_shani_x4(const uint8_t* const* messages, const size_t* lengt
                              int prefix, uint8_t* out);
 void mt_sha256_pairs_shani_x3(const uint8_t* level, size_t count, int prefix, bool twice,
                               uint8_t* out);
+// The same SHA-NI code compiled with AVX-512 VL (more registers for the other instructions).
+void mt_sha256_many_shani_avx512_x4(const uint8_t* const* messages, const size_t* lengths,
+                                    size_t count, int prefix, uint8_t* out);
+void mt_sha256_pairs_shani_avx512_x3(const uint8_t* level, size_t count, int prefix, bool twice,
+                                     uint8_t* out);
 void mt_sha256_many_avx2_x8(const uint8_t* const* messages, const size_t* lengths, size_t count,
                             int prefix, uint8_t* out);
 void mt_sha256_pairs_avx2_x8(const uint8_t* level, size_t count, int prefix, bool twice,

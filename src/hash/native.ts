@@ -43,9 +43,12 @@ export function loadNativeAddon(): AddonState {
   return state;
 }
 
-/** SHA-256 instruction sets the addon may have a kernel for (MERKLE_KERNEL values). */
-export type Sha256Isa = 'portable' | 'shani' | 'avx2' | 'avx512';
-export const kSha256Isas: readonly Sha256Isa[] = ['portable', 'shani', 'avx2', 'avx512'];
+/**
+ * SHA-256 instruction sets the addon may have a kernel for (MERKLE_KERNEL values).
+ * `shani-avx512` is the SHA-NI code compiled with AVX-512 VL, for CPUs that have both.
+ */
+export type Sha256Isa = 'portable' | 'shani' | 'shani-avx512' | 'avx2' | 'avx512';
+export const kSha256Isas: readonly Sha256Isa[] = ['portable', 'shani', 'shani-avx512', 'avx2', 'avx512'];
 
 /** The batch functions the addon exports for one SHA-256 kernel (positional, unchecked types). */
 interface AddonSha256Functions {
