@@ -29,6 +29,9 @@ struct Avx2Ops {
   static MT_ALWAYS_INLINE Vec Rotr(Vec x) { return _mm256_or_si256(_mm256_srli_epi32(x, N), _mm256_slli_epi32(x, 32 - N)); }
   template <int N>
   static MT_ALWAYS_INLINE Vec Shr(Vec x) { return _mm256_srli_epi32(x, N); }
+  template <int N>
+  static MT_ALWAYS_INLINE Vec Shl(Vec x) { return _mm256_slli_epi32(x, N); }
+  static MT_ALWAYS_INLINE Vec Or(Vec a, Vec b) { return _mm256_or_si256(a, b); }
   // Ch(e, f, g) = (e & f) ^ (~e & g)
   static MT_ALWAYS_INLINE Vec Ch(Vec e, Vec f, Vec g) { return _mm256_xor_si256(_mm256_and_si256(e, f), _mm256_andnot_si256(e, g)); }
   // Maj(a, b, c) = (a & b) | (c & (a | b))
@@ -57,7 +60,7 @@ void mt_sha256_many_avx2_x8(const uint8_t* const* messages, const size_t* length
 
 void mt_sha256_pairs_avx2_x8(const uint8_t* level, size_t count, int prefix, bool twice,
                              uint8_t* out) {
-  sha256_lanes::HashPairsByMany<Avx2Lanes>(level, count, prefix, twice, out);
+  sha256_simd::HashPairsWide<Avx2Ops>(level, count, prefix, twice, out);
 }
 
 }  // namespace merkle

@@ -36,6 +36,9 @@ struct Avx512Ops {
   static MT_ALWAYS_INLINE Vec Rotr(Vec x) { return _mm512_ror_epi32(x, N); }
   template <int N>
   static MT_ALWAYS_INLINE Vec Shr(Vec x) { return _mm512_srli_epi32(x, N); }
+  template <int N>
+  static MT_ALWAYS_INLINE Vec Shl(Vec x) { return _mm512_slli_epi32(x, N); }
+  static MT_ALWAYS_INLINE Vec Or(Vec a, Vec b) { return _mm512_or_si512(a, b); }
   // Ch(e, f, g) = (e & f) ^ (~e & g): 0xCA
   static MT_ALWAYS_INLINE Vec Ch(Vec e, Vec f, Vec g) { return _mm512_ternarylogic_epi32(e, f, g, 0xCA); }
   // Maj(a, b, c): 0xE8
@@ -70,7 +73,7 @@ void mt_sha256_many_avx512_x16(const uint8_t* const* messages, const size_t* len
 
 void mt_sha256_pairs_avx512_x16(const uint8_t* level, size_t count, int prefix, bool twice,
                                 uint8_t* out) {
-  sha256_lanes::HashPairsByMany<Avx512Lanes>(level, count, prefix, twice, out);
+  sha256_simd::HashPairsWide<Avx512Ops>(level, count, prefix, twice, out);
 }
 
 }  // namespace merkle

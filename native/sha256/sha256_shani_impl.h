@@ -20,6 +20,7 @@
 
 #include "sha256_kernels.h"
 #include "sha256_lanes.h"
+#include "sha256_padding.h"
 
 namespace merkle {
 namespace {
@@ -93,24 +94,6 @@ MT_ALWAYS_INLINE void Compress(ChainValue* cv, __m128i (*w)[4]) {
   }
 }
 
-// kPad64 is W + K for the padding block of a 64-byte message (0x80, zeros, length 512 bits).
-struct PaddingSchedule {
-  alignas(16) uint32_t wk[64];
-  constexpr explicit PaddingSchedule(uint64_t bits) : wk{} {
-    uint32_t w[64] = {};
-    w[0] = 0x80000000u;
-    w[14] = static_cast<uint32_t>(bits >> 32);
-    w[15] = static_cast<uint32_t>(bits);
-    for (int t = 16; t < 64; t++) {
-      const uint32_t x = w[t - 15], y = w[t - 2];
-      const uint32_t s0 = ((x >> 7) | (x << 25)) ^ ((x >> 18) | (x << 14)) ^ (x >> 3);
-      const uint32_t s1 = ((y >> 17) | (y << 15)) ^ ((y >> 19) | (y << 13)) ^ (y >> 10);
-      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    for (int t = 0; t < 64; t++) wk[t] = w[t] + SHA256_K[t];
-  }
-};
-constexpr PaddingSchedule kPad64(512);
 
 // CompressPadding64 runs the constant padding block of a 64-byte message for N chain values.
 template <size_t N>
@@ -119,7 +102,7 @@ MT_ALWAYS_INLINE void CompressPadding64(ChainValue* cv) {
   for (size_t n = 0; n < N; n++) saved[n] = cv[n];
 #pragma GCC unroll 16
   for (int g = 0; g < 16; g++) {
-    const __m128i wk = _mm_load_si128(reinterpret_cast<const __m128i*>(kPad64.wk + 4 * g));
+    const __m128i wk = _mm_load_si128(reinterpret_cast<const __m128i*>(kPad64Schedule.wk + 4 * g));
 #pragma GCC unroll 4
     for (size_t n = 0; n < N; n++) FourRounds(cv[n], wk);
   }
