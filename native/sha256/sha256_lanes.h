@@ -34,7 +34,7 @@ struct MessageCursor {
   size_t total_blocks;  // full_blocks + 1 or 2 padding blocks
   size_t next;          // index of the block Next() returns
   int prefix;
-  alignas(64) uint8_t shifted[SHA256_BLOCK_LEN];  // a full block moved by the prefix byte
+  alignas(64) uint8_t shifted[SHA256_BLOCK_LEN];  // the prefix byte and the first 63 data bytes
   alignas(64) uint8_t tail[2 * SHA256_BLOCK_LEN];  // the last message bytes and the padding
 
   MT_ALWAYS_INLINE void Start(const uint8_t* message, size_t length, int prefix_byte,
@@ -74,12 +74,11 @@ struct MessageCursor {
     const size_t b = next++;
     if (b >= full_blocks) return tail + (b - full_blocks) * SHA256_BLOCK_LEN;
     if (prefix < 0) return data + b * SHA256_BLOCK_LEN;
-    if (b == 0) {
-      shifted[0] = static_cast<uint8_t>(prefix);
-      std::memcpy(shifted + 1, data, SHA256_BLOCK_LEN - 1);
-    } else {
-      std::memcpy(shifted, data + b * SHA256_BLOCK_LEN - 1, SHA256_BLOCK_LEN);
-    }
+    // With a prefix byte, block b > 0 is still 64 contiguous message bytes, one byte earlier;
+    // only the first block needs a copy.
+    if (b > 0) return data + b * SHA256_BLOCK_LEN - 1;
+    shifted[0] = static_cast<uint8_t>(prefix);
+    std::memcpy(shifted + 1, data, SHA256_BLOCK_LEN - 1);
     return shifted;
   }
 };
