@@ -5,7 +5,6 @@
 #include "sha256_napi.h"
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 

@@ -13,12 +13,11 @@ namespace merkle {
 namespace sha256_simd {
 namespace {
 
-// Round runs SHA-256 round t in every lane, given W[t] + K[t]; the caller rotates the names.
+// Round runs one SHA-256 round in every lane, given W[t] + K[t]. s[0..7] = a..h; the shifts
+// of the working variables cost nothing once the 64 rounds are unrolled (register renaming).
 template <class V>
 MT_ALWAYS_INLINE void Round(typename V::Vec* s, typename V::Vec wk) {
   using Vec = typename V::Vec;
-  // s[0..7] = a..h. Writing the new a into s[7] and e into s[3], then reading the state at an
-  // offset, would avoid the moves; with full unrolling the compiler renames them away anyway.
   const Vec sigma1 = V::Xor3(V::template Rotr<6>(s[4]), V::template Rotr<11>(s[4]), V::template Rotr<25>(s[4]));
   const Vec t1 = V::Add(V::Add(s[7], sigma1), V::Add(V::Ch(s[4], s[5], s[6]), wk));
   const Vec sigma0 = V::Xor3(V::template Rotr<2>(s[0]), V::template Rotr<13>(s[0]), V::template Rotr<22>(s[0]));
