@@ -1,22 +1,54 @@
+# The merkle_native addon. Built by scripts/build-native.mjs at install time; see docs/native.md.
+# One binary for every x86-64 CPU: no global -march, each kernel file selects its own
+# instruction set (#pragma GCC target) and dispatch picks one at run time.
 {
-  "targets": [
+  'variables': {
+    # -Dmerkle_asan=1 builds with AddressSanitizer (npm run test:asan).
+    'merkle_asan%': 0,
+  },
+  'targets': [
     {
-      "target_name": "merkle_native",
-      "sources": [
-        "native/addon.cc",
-        "native/common/cpu_features.cc",
-        "native/blake3/blake3_portable.cc",
-        "native/blake3/blake3_sse41_x4.cc",
-        "native/blake3/blake3_avx2_x8.cc",
-        "native/blake3/blake3_avx512_x16.cc",
-        "native/blake3/blake3_dispatch.cc",
-        "native/blake3/blake3_batch.cc",
-        "native/blake3/blake3_napi.cc"
+      'target_name': 'merkle_native',
+      'sources': [
+        'native/addon.cc',
+        'native/common/cpu_features.cc',
+        'native/blake3/blake3_batch.cc',
+        'native/blake3/blake3_dispatch.cc',
+        'native/blake3/blake3_napi.cc',
+        'native/blake3/blake3_portable.cc',
+        'native/sha256/sha256_batch.cc',
+        'native/sha256/sha256_dispatch.cc',
+        'native/sha256/sha256_napi.cc',
+        'native/sha256/sha256_portable.cc',
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
-      "cflags_cc": ["-O3", "-std=c++17", "-Wall", "-Wextra"],
-      "cflags_cc!": ["-fno-exceptions"]
-    }
-  ]
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      # C++ exceptions stay off (as in Node itself): errors are thrown as JS exceptions.
+      'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS'],
+      'cflags!': ['-O2'],
+      'cflags_cc!': ['-std=gnu++17', '-O2'],
+      'cflags_cc': ['-std=c++17', '-O3', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
+      'conditions': [
+        # x86-64 kernels; other CPUs get the portable kernel (sha256_dispatch.cc and blake3_dispatch.cc list the same sets).
+        ['target_arch=="x64"', {
+          'sources': [
+            'native/blake3/blake3_avx2_x8.cc',
+            'native/blake3/blake3_avx512_x16.cc',
+            'native/blake3/blake3_sse41_x4.cc',
+            'native/sha256/sha256_avx2_x8.cc',
+            'native/sha256/sha256_avx512_x16.cc',
+            'native/sha256/sha256_shani.cc',
+            'native/sha256/sha256_shani_avx512.cc',
+          ],
+        }],
+        ['merkle_asan==1', {
+          'cflags_cc': ['-fsanitize=address', '-fno-omit-frame-pointer', '-O1', '-g'],
+          'ldflags': ['-fsanitize=address'],
+        }],
+      ],
+      'xcode_settings': {
+        'CLANG_CXX_LANGUAGE_STANDARD': 'c++17',
+        'GCC_OPTIMIZATION_LEVEL': '3',
+      },
+    },
+  ],
 }

@@ -12,7 +12,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { createBLAKE3 } from 'hash-wasm';
-import { blake3 as napiBlake3 } from '@napi-rs/blake-hash';
 import { hash as blake3WasmHash } from 'blake3-wasm';
 import { _nativeBlake3Kernels, _nativeBlake3WithKernel, nativeBlake3 } from '../dist/hash/blake3-native.js';
 import { createPortableBlake3TreeKernel } from '../dist/hash/blake3-portable.js';
@@ -85,11 +84,18 @@ for (const leaf of [1024, 65536]) {
   );
 }
 
+// @napi-rs/blake-hash lives in bench/package.json (`npm run bench:peers`), not the root's.
+const napiBlake3 = await import('@napi-rs/blake-hash').then(
+  (module) => module.blake3,
+  (error) => console.warn(`@napi-rs/blake-hash skipped: not installed (${error.message.split('\n')[0]}); run npm run bench:peers`),
+);
 const hashWasm = await createBLAKE3();
 for (const leaf of kLeafSizes) {
-  add(`@napi-rs/blake-hash @ ${label(leaf)}`, kBytes, () => {
-    for (let at = 0; at < kBytes; at += leaf) napiBlake3(data.subarray(at, at + leaf));
-  });
+  if (napiBlake3) {
+    add(`@napi-rs/blake-hash @ ${label(leaf)}`, kBytes, () => {
+      for (let at = 0; at < kBytes; at += leaf) napiBlake3(data.subarray(at, at + leaf));
+    });
+  }
   add(`blake3-wasm @ ${label(leaf)}`, kBytes, () => {
     for (let at = 0; at < kBytes; at += leaf) blake3WasmHash(data.subarray(at, at + leaf));
   });

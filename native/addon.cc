@@ -1,12 +1,13 @@
-// Local scaffolding for the native-blake3 branch: the addon's entry point. The lead merges
-// this with the SHA-256 registration; BLAKE3 registers itself entirely in InitBlake3.
+// The merkle_native addon: one module, each hash registering its own functions.
 #include <napi.h>
 
 #include "blake3/blake3_napi.h"
+#include "sha256/sha256_napi.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  merkle::InitSha256(env, exports);
   InitBlake3(env, exports);
   return exports;
 }

@@ -2,6 +2,9 @@
  * merkle-engine: build, prove and compare Merkle trees over large data.
  */
 export { buildTree, type BuiltTree, type TreeInput } from './build.js';
+export { createTreeStream, type TreeStream } from './tree-stream.js';
+export { appendToTree, type AppendOptions, type AppendResult } from './append.js';
+export { openTree, type OpenTree } from './open-tree.js';
 export { proveInclusion, proveConsistency, verifyProof, type InclusionProof, type ConsistencyProof, type Proof, type NodeSource, type VerifyOptions, type LeafClaim } from './proofs.js';
 export { fillBuildOptions, kDefaultBuildOptions, kDefaultBlockSize, type BuildOptions, type FilledBuildOptions, type LeafMode } from './options.js';
 export { describeBackends, selectKernel, kAutoOrder, type HashBackendsReport } from './hash/registry.js';

@@ -115,6 +115,16 @@ describe('merkle --help', () => {
   });
 });
 
+describe('MERKLE_BACKEND', () => {
+  it('pins what auto picks, and a bad value is refused by name', () => {
+    const pinned = JSON.parse(merkle(['backends', '--json'], { env: { MERKLE_BACKEND: 'wasm' } }).stdout) as Array<{ hash: string; auto?: string }>;
+    expect(pinned.every((r) => r.auto === 'wasm')).toBe(true);
+    expect(JSON.parse(merkle(['build', dataFile, '--json'], { env: { MERKLE_BACKEND: 'node' } }).stdout).backend).toBe('node');
+    const bad = merkle(['build', dataFile], { env: { MERKLE_BACKEND: 'gpu' } });
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/MERKLE_BACKEND must be one of auto, native, node, wasm, got "gpu"/)]);
+  });
+});
+
 describe('merkle backends', () => {
   it('--json lists every hash with the kernel each backend runs and what auto picks', () => {
     const result = merkle(['backends', '--json']);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/build.js';
+import { createTreeStream } from '../src/tree-stream.js';
 import { StreamTreeBuilder } from '../src/builders/stream.js';
 import { loadTreeHasher } from '../src/hash/load.js';
 import { openTree } from '../src/open-tree.js';
@@ -61,6 +62,48 @@ describe('streamed trees equal file trees', () => {
       yield 'text' as unknown as Uint8Array;
     }
     await expect(buildTree(strings())).rejects.toThrow(/the stream yielded a string, not bytes/);
+  });
+});
+
+describe('createTreeStream', () => {
+  it('works with stream.pipeline and resolves to the same tree as the file builder', async () => {
+    const { pipeline } = await import('node:stream/promises');
+    const data = randomBytes(seededRandom(21), 200_003);
+    const treeStream = createTreeStream({ blockSize: 1024, segmentSize: 8192, threads: 2 });
+    await pipeline(Readable.from(chunked(data, seededRandom(22), 30_000)), treeStream);
+    const tree = await treeStream.result;
+    expect(tree.rootHex).toBe((await buildTree(data, { blockSize: 1024 })).rootHex);
+    expect(tree.bytes).toBe(data.length);
+  });
+
+  it('write() returns false while the builder has no room, and an AbortSignal stops it', async () => {
+    const treeStream = createTreeStream({ blockSize: 4096, segmentSize: 16 * 4096, threads: 1 });
+    let refused = 0;
+    for (let i = 0; i < 40; i++) {
+      if (!treeStream.write(Buffer.alloc(64 * 1024, i))) {
+        refused++;
+        await new Promise((resolve) => treeStream.once('drain', resolve));
+      }
+    }
+    treeStream.end();
+    expect((await treeStream.result).bytes).toBe(40 * 64 * 1024);
+    expect(refused).toBeGreaterThan(0);
+
+    const controller = new AbortController();
+    const aborted = createTreeStream({ signal: controller.signal });
+    aborted.on('error', () => undefined);
+    aborted.write(Buffer.alloc(10));
+    controller.abort(new Error('stop the stream'));
+    aborted.write(Buffer.alloc(10));
+    await expect(aborted.result).rejects.toThrow(/stop the stream/);
+  });
+
+  it('bad options reject the result and error the stream', async () => {
+    const bad = createTreeStream({ blockSize: 0 });
+    const errored = new Promise((resolve) => bad.on('error', resolve));
+    await expect(bad.result).rejects.toThrow(/options\.blockSize must be/);
+    bad.write(Buffer.alloc(1));
+    expect(String(await errored)).toMatch(/blockSize/);
   });
 });
 

@@ -6,6 +6,9 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, hash as oneShotHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { randomBytes } from './kernels.js';
 import type { BenchRow, ProgressSink } from './results.js';
@@ -33,12 +36,23 @@ interface Peer {
   readonly nodeBatch?: NodeBatch;
 }
 
-async function importPeer(name: string): Promise<Record<string, unknown> | { missing: string }> {
+const kBenchPackage = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'package.json');
+
+/**
+ * importPeer loads a peer from the package's own node_modules, else from bench/node_modules
+ * (peers whose lock entries would break `npm ci` live in bench/package.json: `npm run bench:peers`).
+ */
+export async function importPeer(name: string): Promise<Record<string, unknown> | { missing: string }> {
   try {
-    const mod = (await import(name)) as Record<string, unknown>;
-    return mod;
-  } catch (error) {
-    return { missing: `${name} is not installed (npm install -D ${name}): ${(error as Error).message.split('\n')[0]}` };
+    return (await import(name)) as Record<string, unknown>;
+  } catch (rootError) {
+    try {
+      const resolved = createRequire(kBenchPackage).resolve(name);
+      return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+    } catch {
+      // Not in bench/ either: report the root failure, which says what is missing.
+      return { missing: `${name} is not installed (npm run bench:peers, or npm install -D ${name}): ${(rootError as Error).message.split('\n')[0]}` };
+    }
   }
 }
 

@@ -16,6 +16,7 @@ import type { HashName } from '../hash/types.js';
 import { openTree } from '../open-tree.js';
 import { proveInclusion, verifyProof, type NodeSource } from '../proofs.js';
 import type { ProfileName } from '../tree/profile.js';
+import { importPeer } from './peers.js';
 import type { BenchRow, ProgressSink } from './results.js';
 import { percentile, secondsNow, timeOnce } from './timing.js';
 
@@ -82,11 +83,9 @@ async function memoryBuilds(o: TreeSuiteOptions, progress: ProgressSink): Promis
   const rows: BenchRow[] = [];
   let merkletreejs: { MerkleTree: new (leaves: Buffer[], fn: (d: Buffer) => Buffer, opts: object) => unknown } | undefined;
   let missing = '';
-  try {
-    merkletreejs = (await import('merkletreejs' as string)) as typeof merkletreejs;
-  } catch (error) {
-    missing = `merkletreejs is not installed: ${(error as Error).message.split('\n')[0]}`;
-  }
+  const loaded = await importPeer('merkletreejs');
+  if ('missing' in loaded) missing = loaded.missing as string;
+  else merkletreejs = loaded as unknown as typeof merkletreejs;
   let peerStopped: string | undefined;
   for (const log2 of o.memoryLeavesLog2) {
     const leaves = 2 ** log2;

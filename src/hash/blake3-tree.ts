@@ -5,6 +5,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3TreeKernel } from './blake3-native.js';
 import { createPortableBlake3TreeKernel } from './blake3-portable.js';
+import { resolveChoice } from './registry.js';
 import { wasmBlake3TreeKernel } from './wasm.js';
 import type { BackendChoice, Blake3TreeKernel } from './types.js';
 
@@ -15,7 +16,8 @@ let portable: Blake3TreeKernel | undefined;
  * `wasm` (the project's WASM kernels), `node` (plain TypeScript, 'ts-portable'), or `auto`
  * (the first of those that loads). Rejects with BackendUnavailableError saying why.
  */
-export async function selectBlake3TreeKernel(choice: BackendChoice): Promise<Blake3TreeKernel> {
+export async function selectBlake3TreeKernel(requested: BackendChoice): Promise<Blake3TreeKernel> {
+  const choice = resolveChoice(requested);
   const reasons: string[] = [];
   if (choice === 'native' || choice === 'auto') {
     const native = nativeBlake3TreeKernel();

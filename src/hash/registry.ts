@@ -45,10 +45,25 @@ export function loadKernel(hash: HashName, backend: BackendName): Promise<Loaded
 }
 
 /**
+ * resolveChoice applies MERKLE_BACKEND, which pins what `auto` means for the whole process
+ * (so a test run, or a user on a platform where one backend misbehaves, can force one).
+ * An explicit choice is never overridden.
+ */
+export function resolveChoice(choice: BackendChoice): BackendChoice {
+  const pinned = process.env.MERKLE_BACKEND;
+  if (choice !== 'auto' || pinned === undefined || pinned === '' || pinned === 'auto') return choice;
+  if (!(kBackendNames as readonly string[]).includes(pinned)) {
+    throw new BackendUnavailableError(`MERKLE_BACKEND must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(pinned)}`);
+  }
+  return pinned as BackendName;
+}
+
+/**
  * selectKernel resolves to the kernel for `hash` on `choice`; `auto` picks the fastest available.
  * Rejects with BackendUnavailableError saying why when the choice cannot run here.
  */
-export async function selectKernel(hash: HashName, choice: BackendChoice): Promise<HashKernel> {
+export async function selectKernel(hash: HashName, requested: BackendChoice): Promise<HashKernel> {
+  const choice = resolveChoice(requested);
   const order = choice === 'auto' ? kAutoOrder[hash] : [choice];
   const reasons: string[] = [];
   for (const backend of order) {
@@ -76,7 +91,9 @@ export async function describeBackends(): Promise<HashBackendsReport[]> {
       const loaded = await loadKernel(hash, backend);
       backends.push('unavailable' in loaded ? { backend, unavailable: loaded.unavailable } : { backend, kernel: loaded.kernel });
     }
-    const auto = kAutoOrder[hash].find((b) => backends.some((r) => r.backend === b && r.kernel !== undefined));
+    const pinned = resolveChoice('auto');
+    const order = pinned === 'auto' ? kAutoOrder[hash] : [pinned];
+    const auto = order.find((b) => backends.some((r) => r.backend === b && r.kernel !== undefined));
     reports.push({ hash, backends, auto });
   }
   return reports;

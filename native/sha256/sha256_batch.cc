@@ -1,0 +1,85 @@
+#include "sha256_batch.h"
+
+#include <cstring>
+
+namespace merkle {
+namespace {
+
+// Messages handed to a kernel per `many` call: large enough that the per-call cost vanishes,
+// small enough that the pointer and length arrays stay on the stack.
+constexpr size_t CHUNK = 128;
+
+}  // namespace
+
+void mt_sha256_leaves(const Sha256Kernel& kernel, const uint8_t* data, size_t length,
+                      size_t block_size, int prefix, uint8_t* out) {
+  const uint8_t* messages[CHUNK];
+  size_t lengths[CHUNK];
+  const size_t count = (length + block_size - 1) / block_size;
+  size_t begin = 0;
+  if (block_size == SHA256_PAIR_LEN) {
+    // 64-byte leaves have the shape of node messages: the kernel's fixed-length path is faster.
+    begin = length / SHA256_PAIR_LEN;
+    kernel.pairs(data, begin, prefix, false, out);
+  }
+  for (; begin < count; begin += CHUNK) {
+    const size_t n = count - begin < CHUNK ? count - begin : CHUNK;
+    for (size_t i = 0; i < n; i++) {
+      const size_t offset = (begin + i) * block_size;
+      messages[i] = data + offset;
+      lengths[i] = length - offset < block_size ? length - offset : block_size;
+    }
+    kernel.many(messages, lengths, n, prefix, out + begin * SHA256_OUT_LEN);
+  }
+}
+
+void mt_sha256_spans(const Sha256Kernel& kernel, const uint8_t* data, const uint32_t* offsets,
+                     size_t count, int prefix, uint8_t* out) {
+  const uint8_t* messages[CHUNK];
+  size_t lengths[CHUNK];
+  for (size_t begin = 0; begin < count; begin += CHUNK) {
+    const size_t n = count - begin < CHUNK ? count - begin : CHUNK;
+    for (size_t i = 0; i < n; i++) {
+      messages[i] = data + offsets[begin + i];
+      lengths[i] = offsets[begin + i + 1] - offsets[begin + i];
+    }
+    kernel.many(messages, lengths, n, prefix, out + begin * SHA256_OUT_LEN);
+  }
+}
+
+size_t mt_sha256_subtree_size(size_t leaves) {
+  size_t total = leaves;
+  for (size_t n = leaves; n > 1; n = (n + 1) / 2) total += (n + 1) / 2;
+  return total;
+}
+
+size_t mt_sha256_subtree(const Sha256Kernel& kernel, const uint8_t* data, size_t length,
+                         size_t block_size, const Sha256SubtreeRule& rule, uint8_t* out) {
+  size_t n = (length + block_size - 1) / block_size;
+  mt_sha256_leaves(kernel, data, length, block_size, rule.leaf_prefix, out);
+  uint8_t* level = out;
+  size_t written = n;
+  while (n > 1) {
+    uint8_t* parent = level + n * SHA256_OUT_LEN;
+    const size_t pairs = n / 2;
+    kernel.pairs(level, pairs, rule.node_prefix, rule.twice, parent);
+    if (n % 2 == 1) {
+      const uint8_t* lone = level + (n - 1) * SHA256_OUT_LEN;
+      uint8_t* dest = parent + pairs * SHA256_OUT_LEN;
+      if (rule.lone_duplicate) {
+        uint8_t doubled[SHA256_PAIR_LEN];
+        std::memcpy(doubled, lone, SHA256_OUT_LEN);
+        std::memcpy(doubled + SHA256_OUT_LEN, lone, SHA256_OUT_LEN);
+        kernel.pairs(doubled, 1, rule.node_prefix, rule.twice, dest);
+      } else {
+        std::memcpy(dest, lone, SHA256_OUT_LEN);
+      }
+    }
+    n = (n + 1) / 2;
+    written += n;
+    level = parent;
+  }
+  return written;
+}
+
+}  // namespace merkle
