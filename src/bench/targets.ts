@@ -94,11 +94,12 @@ export function evaluateTargets(rows: readonly BenchRow[], env: BenchEnvironment
   const streams = rows.filter((r) => r.test === 'stream-build' && !r.skipped).sort((a, b) => a.bytes! - b.bytes!);
   const rss = (r: BenchRow) => r.extra!['peakRssBytes'] as number;
   const largest = streams.at(-1);
+  const piped = rows.find((r) => r.test === 'stream-stdin' && !r.skipped);
   if (!largest) results.push({ id: 'stream-rss', target: 'streaming peak RSS ≤ 200 MiB', status: 'not measured', detail: 'no streaming build ran' });
   else {
     const peak = Math.max(...streams.map(rss));
     results.push({ id: 'stream-rss', target: 'streaming peak RSS ≤ 200 MiB', status: peak <= 200 * MiB ? 'met' : 'not met', ratio: peak / (200 * MiB), threshold: 1,
-      detail: `peak ${(peak / MiB).toFixed(0)} MiB over streams of ${streams.map((s) => `${(s.bytes! / MiB).toFixed(0)} MiB`).join(', ')}` });
+      detail: `peak ${(peak / MiB).toFixed(0)} MiB over generated streams of ${streams.map((s) => `${(s.bytes! / MiB).toFixed(0)} MiB`).join(', ')}${piped ? `; piped stdin (${(piped.bytes! / MiB).toFixed(0)} MiB): ${(rss(piped) / MiB).toFixed(0)} MiB` : ''}` });
   }
   if (streams.length < 2) results.push({ id: 'stream-flat', target: 'streaming peak RSS flat (largest stream within 10 % of the smallest)', status: 'not measured', detail: 'needs two stream sizes' });
   else {
@@ -110,7 +111,16 @@ export function evaluateTargets(rows: readonly BenchRow[], env: BenchEnvironment
   const streamLike = streams.find((s) => s.threads === 2) ?? streams[0];
   results.push(judge('stream-vs-file', 'streaming throughput ≥ 0.8× the file builder (64 KiB blocks, same threads)',
     streamLike?.bytesPerSecond, streamLike ? fileRow('sha256', 65536, streamLike.threads ?? 2)?.bytesPerSecond : undefined, 0.8,
-    (o, t) => `stream ${fmtRate(o)} vs file ${fmtRate(t)}`, 'needs a streaming build and a file build at the same thread count'));
+    (o, t) => `stream of ${(streamLike!.bytes! / MiB).toFixed(0)} MiB ${fmtRate(o)} vs file of ${((file2?.bytes ?? 0) / MiB).toFixed(0)} MiB ${fmtRate(t)}; all streams: ${streams.map((r) => `${(r.bytes! / MiB).toFixed(0)} MiB ${fmtRate(r.bytesPerSecond!)}`).join(', ')}`,
+    'needs a streaming build and a file build at the same thread count'));
+
+  const proofFile = rows.find((r) => r.test === 'proof-file' && !r.skipped);
+  if (!proofFile) results.push({ id: 'proof-file-p50', target: 'inclusion proof from a tree file (make + verify), p50 ≤ 1 ms', status: 'not measured', detail: 'the tree-file proof bench did not run' });
+  else {
+    const p50 = proofFile.extra!['p50Seconds'] as number;
+    results.push({ id: 'proof-file-p50', target: 'inclusion proof from a tree file (make + verify), p50 ≤ 1 ms', status: p50 <= 0.001 ? 'met' : 'not met', ratio: 0.001 / p50, threshold: 1,
+      detail: `p50 ${(p50 * 1e3).toFixed(3)} ms at 2^${Math.log2(proofFile.leaves!)} leaves (ratio = 1 ms / p50)` });
+  }
 
   const wasmNodes = rows.filter((r) => r.suite === 'kernels' && r.backend === 'wasm' && r.hash === 'sha256' && r.test === 'node64' && r.mode === 'batched' && !r.skipped);
   const bestWasm = wasmNodes.length ? Math.max(...wasmNodes.map((r) => r.hashesPerSecond!)) : undefined;

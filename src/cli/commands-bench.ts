@@ -2,6 +2,7 @@
  * `merkle bench`: runs the benchmark suite (src/bench/) and writes a JSON + markdown + SVG
  * report. Parses, calls runBench, prints; progress goes to stderr.
  */
+import path from 'node:path';
 import { kBenchPresets, runBench, type BenchPreset } from '../bench/run.js';
 import { targetTable } from '../bench/report.js';
 import type { Command } from './commands.js';
@@ -27,7 +28,7 @@ then judges the project's performance targets against the peers measured in the 
 
   --quick       small sizes: about a minute on 2 cores (default: the full suite, which builds
                 1 GiB files and streams 32 GiB: many minutes)
-  -o, --out DIR write report.json, report.md and SVG charts to DIR (default bench-report)
+  -o, --out DIR write report.json, report.md and SVG charts to DIR (default .tmp/bench-report)
   --json        print the report as JSON on stdout (default: the targets table)
 Progress is shown on stderr. Peers that are not installed (npm devDependencies) and tools that
 are absent (openssl, b3sum) are reported as skipped.
@@ -35,7 +36,7 @@ are absent (openssl, b3sum) are reported as skipped.
   async run(values) {
     const chosen = (values['preset'] as string | undefined) ?? (values['quick'] ? 'quick' : 'full');
     if (!kBenchPresets.includes(chosen as BenchPreset)) throw new UsageError(`--preset must be one of ${kBenchPresets.join(', ')}, got ${JSON.stringify(chosen)}`);
-    const outDir = (values['out'] as string | undefined) ?? 'bench-report';
+    const outDir = (values['out'] as string | undefined) ?? path.join('.tmp', 'bench-report');
     const { report, files } = await runBench({
       preset: chosen as BenchPreset,
       outDir,
