@@ -6,6 +6,7 @@
  * Usage: node stream-child.js TOTAL_BYTES BLOCK_SIZE HASH PROFILE [--stdin]
  * With --stdin the bytes are read from standard input (a pipe) instead of generated.
  */
+import { readFileSync } from 'node:fs';
 import { buildTree } from '../build.js';
 import type { HashName } from '../hash/types.js';
 import type { ProfileName } from '../tree/profile.js';
@@ -25,6 +26,22 @@ async function* generate(total: number): AsyncGenerator<Uint8Array> {
   }
 }
 
+/**
+ * peakRssBytes returns this process's own peak RSS. Linux's getrusage maxrss (Node's
+ * resourceUsage().maxRSS) survives exec: a child forked from a big parent reports the parent's
+ * RSS at fork time. VmHWM in /proc/self/status belongs to this process's own memory map, so it
+ * starts afresh at exec; maxRSS is the fallback where /proc is absent.
+ */
+function peakRssBytes(): number {
+  try {
+    const kib = /^VmHWM:\s*(\d+)\s*kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Number(kib) * 1024;
+  } catch {
+    // No /proc (not Linux): fall through to getrusage.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 const [total, blockSize, hash, profile, from] = process.argv.slice(2);
 const started = process.hrtime.bigint();
 const built = await buildTree(from === '--stdin' ? process.stdin : generate(Number(total)), {
@@ -34,5 +51,5 @@ const built = await buildTree(from === '--stdin' ? process.stdin : generate(Numb
 });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(
-  `${JSON.stringify({ seconds, bytes: built.bytes, leaves: built.size, threads: built.threads, kernel: built.kernel, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ seconds, bytes: built.bytes, leaves: built.size, threads: built.threads, kernel: built.kernel, maxRssBytes: peakRssBytes() })}\n`,
 );
