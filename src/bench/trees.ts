@@ -258,7 +258,11 @@ async function diffs(o: TreeSuiteOptions, progress: ProgressSink): Promise<Bench
     try {
       for (let i = 0; i < k; i++) {
         const block = Math.floor((i + 0.5) * (blocks / k)); // spread evenly: k distinct blocks
-        await handle.write(randomFillSync(new Uint8Array(1)), 0, 1, block * blockSize);
+        // Flip every bit of one byte, so the block surely changes (a random byte may equal the old one).
+        const byte = new Uint8Array(1);
+        await handle.read(byte, 0, 1, block * blockSize);
+        byte[0] = byte[0]! ^ 0xff;
+        await handle.write(byte, 0, 1, block * blockSize);
       }
     } finally {
       await handle.close();
