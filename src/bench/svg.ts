@@ -77,13 +77,15 @@ export function renderLineChart(chart: LineChart): string {
   // Series and legend.
   series.forEach((s, i) => {
     const color = kPalette[i % kPalette.length]!;
+    // Past the palette, colours repeat: a dash pattern keeps those series (and legend keys) apart.
+    const dash = i >= kPalette.length ? ' stroke-dasharray="6 3"' : '';
     const sorted = [...s.points].sort((a, b) => a[0] - b[0]);
     const d = sorted.map(([x, y], j) => `${j === 0 ? 'M' : 'L'}${px(x).toFixed(1)} ${py(y).toFixed(1)}`).join('');
-    parts.push(`<path d="${d}" stroke="${color}" stroke-width="2" fill="none"/>`);
+    parts.push(`<path d="${d}" stroke="${color}" stroke-width="2" fill="none"${dash}/>`);
     for (const [x, y] of sorted) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = kPlot.top + 10 + i * 20;
     const lx = kPlot.left + kPlot.width + 20;
-    parts.push(`<path d="M${lx} ${ly}h18" stroke="${color}" stroke-width="3"/>`);
+    parts.push(`<path d="M${lx} ${ly}h18" stroke="${color}" stroke-width="3"${dash}/>`);
     parts.push(`<text x="${lx + 24}" y="${ly}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
   if (series.length === 0) parts.push(`<text x="${kPlot.left + 20}" y="${kPlot.top + 30}">no data measured</text>`);
