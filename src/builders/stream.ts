@@ -53,6 +53,8 @@ export class StreamTreeBuilder {
   /** Segments [0, #donePrefix) are done; #doneBeyond holds done ones past a gap. */
   #donePrefix = 0;
   readonly #doneBeyond = new Set<number>();
+  /** Segment buffers back from the workers, ready for reuse. */
+  readonly #free: ArrayBuffer[] = [];
 
   constructor(build: StreamBuild) {
     this.#build = build;
@@ -95,7 +97,8 @@ export class StreamTreeBuilder {
       if (this.#filled === this.#segmentBytes) {
         // More bytes follow, so this full segment is not the last: hand it to the pool.
         await this.#submit(this.#segment, false);
-        this.#segment = new Uint8Array(this.#segmentBytes);
+        const reused = this.#free.pop();
+        this.#segment = reused ? new Uint8Array(reused) : new Uint8Array(this.#segmentBytes);
         this.#filled = 0;
       }
       const take = Math.min(chunk.length - offset, this.#segmentBytes - this.#filled);
@@ -160,6 +163,8 @@ export class StreamTreeBuilder {
       .run(task)
       .then(async (levels) => {
         await this.#assembler.accept(index, leafCount, levels, isLast);
+        // The worker answers in the segment's own buffer when the levels fit (see worker.ts).
+        if (levels.buffer.byteLength === this.#segmentBytes) this.#free.push(levels.buffer as ArrayBuffer);
         this.#bytesHashed += length;
         this.#markDone(index);
         build.onProgress?.({ bytesDone: this.#bytesHashed, bytesTotal: this.#bytes });

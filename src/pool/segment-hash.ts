@@ -1,6 +1,7 @@
 /**
- * hashSegment: the leaves and levels 0..topLevel of one segment, all into one buffer
- * (level 0 first). The same code runs in pool workers and, for small inputs, in-thread.
+ * Hashing one segment: its leaves and levels 0..topLevel, all into one buffer (level 0 first).
+ * Runs in pool workers. The leaves may be hashed piecewise (`leaves` is handed the level-0
+ * buffer), so a worker can read and hash a file segment in cache-sized pieces.
  */
 import { nextLevel } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
@@ -8,25 +9,23 @@ import type { LoneNodeRule } from '../tree/profile.js';
 import { segmentLevelWidths } from '../tree/segments.js';
 
 /**
- * hashSegment hashes `data` (the segment's bytes, cut into `blockSize` blocks, the last may be
- * short) whose first block is leaf `firstLeaf` of the tree, and returns levels 0..topLevel
- * back to back. The segment must not be the whole tree's top (the root is made by the caller).
+ * hashSegmentWith makes the levels 0..topLevel of a segment of `leafCount` leaves: `leaves`
+ * fills level 0 (leafCount digests), then the levels above are built by the profile's rule.
+ * The segment must not be the whole tree's top (the root is made by the caller).
  */
-export function hashSegment(
-  data: Uint8Array,
-  blockSize: number,
-  firstLeaf: number,
+export function hashSegmentWith(
+  leafCount: number,
   topLevel: number,
   hasher: TreeHasher,
   lone: LoneNodeRule,
+  leaves: (level0: Uint8Array) => void,
 ): Uint8Array {
   const d = hasher.digestSize;
-  const leafCount = Math.ceil(data.length / blockSize);
   const widths = segmentLevelWidths(leafCount, topLevel);
   const out = new Uint8Array(widths.reduce((sum, w) => sum + w, 0) * d);
   let offset = 0;
   let level = out.subarray(0, widths[0]! * d);
-  hasher.leavesFromBlocks(data, blockSize, firstLeaf, level);
+  leaves(level);
   for (let l = 1; l <= topLevel; l++) {
     offset += widths[l - 1]! * d;
     const width = widths[l - 1]!;
@@ -36,4 +35,20 @@ export function hashSegment(
     level = out.subarray(offset, offset + widths[l]! * d);
   }
   return out;
+}
+
+/**
+ * hashSegment hashes `data` (the segment's bytes, cut into `blockSize` blocks, the last may be
+ * short) whose first block is leaf `firstLeaf` of the tree, and returns levels 0..topLevel.
+ */
+export function hashSegment(
+  data: Uint8Array,
+  blockSize: number,
+  firstLeaf: number,
+  topLevel: number,
+  hasher: TreeHasher,
+  lone: LoneNodeRule,
+): Uint8Array {
+  const leafCount = Math.ceil(data.length / blockSize);
+  return hashSegmentWith(leafCount, topLevel, hasher, lone, (level0) => hasher.leavesFromBlocks(data, blockSize, firstLeaf, level0));
 }

@@ -8,7 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import { loadTreeHasher, type LoadedTreeHasher } from '../hash/load.js';
 import { kProfiles } from '../tree/profile.js';
-import { hashSegment } from './segment-hash.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import { hashSegment, hashSegmentWith } from './segment-hash.js';
 import type { SegmentTask } from './task.js';
 
 const hashers = new Map<string, Promise<LoadedTreeHasher>>();
@@ -23,20 +24,40 @@ function fileDescriptor(path: string): number {
   return openFile.fd;
 }
 
-function readSegment(source: SegmentTask['source']): Uint8Array {
-  if ('data' in source) return source.data;
+/**
+ * Bytes read and hashed per step of a file segment: a few blocks that stay in the core's L2
+ * cache between the read that copies them and the hash that reads them (measured on Zen 4,
+ * 1 GiB page-cached: the read's cost halves from 8 MiB steps to 256 KiB ones).
+ */
+const kStepBytes = 256 * 1024;
+
+/** hashFileSegment reads a file segment in cache-sized steps, hashing each step's leaves as it goes. */
+function hashFileSegment(task: SegmentTask, source: { path: string; byteOffset: number; byteLength: number }, hasher: TreeHasher): Uint8Array {
+  const { blockSize } = task;
   const { path, byteOffset, byteLength } = source;
-  if (buffer.length < byteLength) buffer = new Uint8Array(byteLength);
+  const d = hasher.digestSize;
+  const stepBytes = Math.max(blockSize, kStepBytes - (kStepBytes % blockSize));
+  if (buffer.length < stepBytes) buffer = new Uint8Array(stepBytes);
   const fd = fileDescriptor(path);
-  let done = 0;
-  while (done < byteLength) {
-    const n = readSync(fd, buffer, done, byteLength - done, byteOffset + done);
-    if (n === 0) {
-      throw new Error(`${path}: data changed during build (file ended at byte ${byteOffset + done}, expected ${byteOffset + byteLength})`);
+  const leafCount = Math.ceil(byteLength / blockSize);
+  return hashSegmentWith(leafCount, task.topLevel, hasher, kProfiles[task.profile].lone, (level0) => {
+    for (let done = 0; done < byteLength; ) {
+      const want = Math.min(stepBytes, byteLength - done);
+      readFully(fd, buffer.subarray(0, want), byteOffset + done, path);
+      const leaf = done / blockSize;
+      const leaves = Math.ceil(want / blockSize);
+      hasher.leavesFromBlocks(buffer.subarray(0, want), blockSize, task.firstLeaf + leaf, level0.subarray(leaf * d, (leaf + leaves) * d));
+      done += want;
     }
+  });
+}
+
+function readFully(fd: number, into: Uint8Array, position: number, path: string): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error(`${path}: data changed during build (file ended at byte ${position + done}, expected ${position + into.length})`);
     done += n;
   }
-  return buffer.subarray(0, byteLength);
 }
 
 /** Hashes one segment; resolves to its levels 0..topLevel back to back (moved, not copied). */
@@ -48,7 +69,17 @@ export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8A
     hashers.set(key, loaded);
   }
   const { hasher } = await loaded;
-  const data = readSegment(task.source);
-  const levels = hashSegment(data, task.blockSize, task.firstLeaf, task.topLevel, hasher, kProfiles[task.profile].lone);
+  const { source } = task;
+  if ('data' in source) {
+    const levels = hashSegment(source.data, task.blockSize, task.firstLeaf, task.topLevel, hasher, kProfiles[task.profile].lone);
+    // Send the levels back in the segment's own buffer, so the main thread can reuse it for
+    // the next segment: a stream then cycles a fixed set of buffers instead of allocating
+    // (and leaving to the garbage collector) one per segment.
+    const carrier = new Uint8Array(source.data.buffer, 0, levels.length);
+    if (levels.length > source.data.buffer.byteLength) return Piscina.move(levels) as Uint8Array;
+    carrier.set(levels);
+    return Piscina.move(carrier) as Uint8Array;
+  }
+  const levels = hashFileSegment(task, source, hasher);
   return Piscina.move(levels) as Uint8Array;
 }
