@@ -76,9 +76,16 @@ export function evaluateTargets(rows: readonly BenchRow[], env: BenchEnvironment
     find(rows, { test: 'file-build', implementation: `merkle-engine ${hash === 'sha256' ? 'rfc9162' : 'b3tree'}/${hash}`, size, threads });
   const file2 = fileRow('sha256', 65536, 2);
   const fileNote = file2?.bytes !== undefined && file2.bytes < 1024 * MiB ? ` (file of ${(file2.bytes / MiB).toFixed(0)} MiB, not 1 GiB: quick run)` : '';
+  // openssl -multi 2 well under 2× its own 1-thread rate means the two cores were not both ours
+  // while it ran: the limit it sets is then too low, and the verdict says so.
+  const multi = find(rows, { implementation: 'openssl speed', size: 65536, threads: 2 })?.bytesPerSecond;
+  const single = find(rows, { implementation: 'openssl speed', size: 65536, threads: 1 })?.bytesPerSecond;
+  const sharedNote = multi !== undefined && single !== undefined && multi < 1.6 * single
+    ? `; caution: openssl -multi 2 reached only ${(multi / single).toFixed(2)}× its 1-thread rate, so the cores were shared and this limit is understated`
+    : '';
   results.push(judge('file-2t-openssl', 'SHA-256 file build, 2 threads, 64 KiB blocks ≥ 0.90× openssl speed -multi 2 -bytes 65536',
-    file2?.bytesPerSecond, find(rows, { implementation: 'openssl speed', size: 65536, threads: 2 })?.bytesPerSecond, 0.9,
-    (o, t) => `ours ${fmtRate(o)} vs openssl -multi 2 ${fmtRate(t)}${fileNote}`, 'needs the 2-thread file build and openssl speed -multi 2'));
+    file2?.bytesPerSecond, multi, 0.9,
+    (o, t) => `ours ${fmtRate(o)} vs openssl -multi 2 ${fmtRate(t)}${fileNote}${sharedNote}`, 'needs the 2-thread file build and openssl speed -multi 2'));
   results.push(judge('file-2t-scaling', 'SHA-256 file build: 2 threads ≥ 1.8× 1 thread (64 KiB blocks)',
     file2?.bytesPerSecond, fileRow('sha256', 65536, 1)?.bytesPerSecond, 1.8,
     (o, t) => `2 threads ${fmtRate(o)} vs 1 thread ${fmtRate(t)}${fileNote}`, 'needs the 1- and 2-thread file builds'));
