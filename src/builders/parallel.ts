@@ -89,7 +89,7 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     build.onProgress?.({ bytesDone, bytesTotal: fileSize });
   };
 
-  const pool = createHashPool(build.threads, build.workerFile);
+  const pool = await createHashPool(build.threads, build.workerFile);
   try {
     await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal);
   } finally {

@@ -41,7 +41,7 @@ export class StreamTreeBuilder {
   readonly #build: StreamBuild;
   readonly #segmentBytes: number;
   readonly #assembler: SegmentAssembler;
-  #pool?: HashPool;
+  #pool?: Promise<HashPool>;
   #segment: Uint8Array;
   #filled = 0;
   #submitted = 0;
@@ -138,7 +138,7 @@ export class StreamTreeBuilder {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await pool?.destroy();
+    await (await pool)?.destroy();
   }
 
   async #submit(data: Uint8Array, isLast: boolean): Promise<void> {
@@ -159,7 +159,8 @@ export class StreamTreeBuilder {
     };
     const byteOffset = index * this.#segmentBytes;
     this.#pool ??= createHashPool(build.threads, build.workerFile);
-    const running: Promise<void> = this.#pool
+    const pool = await this.#pool;
+    const running: Promise<void> = pool
       .run(task)
       .then(async (levels) => {
         await this.#assembler.accept(index, leafCount, levels, isLast);

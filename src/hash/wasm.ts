@@ -3,14 +3,16 @@
  * own batched kernels (wasm-kernels.ts: SIMD128 x4, or scalar); SHA3-256 and xxh128 run on
  * hash-wasm, one call per message, since the project has no kernels of its own for them.
  */
-import { createSHA3, createXXHash128, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import { kernelFromHashOne } from './message-loop.js';
 import { kHashInfo, type Blake3TreeKernel, type HashKernel, type HashName } from './types.js';
 import { loadWasmKernels } from './wasm-kernels.js';
 
+// hash-wasm is imported when first needed: it carries every algorithm it has, and loading it
+// costs a build of a small file about 40 ms of start-up.
 const kHashWasmFactories: Partial<Record<HashName, () => Promise<IHasher>>> = {
-  'sha3-256': () => createSHA3(256),
-  xxh128: () => createXXHash128(),
+  'sha3-256': async () => (await import('hash-wasm')).createSHA3(256),
+  xxh128: async () => (await import('hash-wasm')).createXXHash128(),
 };
 
 /** wasmKernel returns the WebAssembly kernel for `hash`. */

@@ -5,7 +5,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { SegmentTask } from './task.js';
 
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -22,8 +21,12 @@ export interface HashPool {
   destroy(): Promise<void>;
 }
 
-/** createHashPool starts `threads` workers. `workerFile` replaces the worker (tests inject faults). */
-export function createHashPool(threads: number, workerFile: string = kWorkerFile): HashPool {
+/**
+ * createHashPool starts `threads` workers. `workerFile` replaces the worker (tests inject faults).
+ * piscina is imported here, on first use, so commands and inputs that need no pool start faster.
+ */
+export async function createHashPool(threads: number, workerFile: string = kWorkerFile): Promise<HashPool> {
+  const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: workerFile,
     minThreads: threads,
