@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBLAKE3 } from 'hash-wasm';
+import { randomBytes, seededRandom } from './helpers/reference.js';
 
 export const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,19 +30,9 @@ export function refVectorInput(length: number): Uint8Array {
   return data;
 }
 
-/** seededBytes returns `length` pseudo-random bytes from a xorshift32 stream (reproducible by seed). */
+/** seededBytes returns `length` pseudo-random bytes, reproducible by seed. */
 export function seededBytes(length: number, seed: number): Uint8Array {
-  const data = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    data[i] = x & 0xff;
-  }
-  return data;
+  return randomBytes(seededRandom(seed), length);
 }
 
 /** seededInts returns a function giving integers in [0, n) from a seeded stream. */

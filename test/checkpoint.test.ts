@@ -15,20 +15,29 @@ import { kRepoRoot } from './helpers/vectors.js';
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
 const dataFile = path.join(dir, 'data.bin');
-const kArgs = ['--block-size', '4KiB', '--segment-size', '256KiB', '--checkpoint-every', '0.02', '--threads', '2'];
+// Small segments and a checkpoint after every one, so a build of this size writes many.
+const kArgs = ['--block-size', '4KiB', '--segment-size', '256KiB', '--checkpoint-every', '0', '--threads', '1'];
 let wantRoot = '';
 
 beforeAll(async () => {
-  writeFileSync(dataFile, randomBytes(seededRandom(123), 48 * 1024 * 1024 + 777));
+  writeFileSync(dataFile, randomBytes(seededRandom(123), 160 * 1024 * 1024 + 777));
   wantRoot = (await buildTree(dataFile, { blockSize: 4096 })).rootHex;
 });
 
-function buildAndKill(args: string[], afterMs: number): Promise<void> {
+/**
+ * buildAndKill starts a checkpointed build and SIGKILLs it `afterMs` after its first checkpoint
+ * appears in `checkpointDir` (so the kill lands mid-build, at a random point past a checkpoint).
+ */
+function buildAndKill(args: string[], checkpointDir: string, afterMs: number): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), ...args], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
+    const poll = setInterval(() => {
+      if (!existsSync(path.join(checkpointDir, 'checkpoint.json'))) return;
+      clearInterval(poll);
+      setTimeout(() => child.kill('SIGKILL'), afterMs);
+    }, 2);
     child.on('exit', () => {
-      clearTimeout(timer);
+      clearInterval(poll);
       resolve();
     });
   });
@@ -41,11 +50,12 @@ describe('checkpoint and resume', () => {
       const checkpoint = path.join(dir, `ck-${trial}`);
       const out = path.join(dir, `tree-${trial}.mtree`);
       const args = ['build', dataFile, ...kArgs, '--checkpoint', checkpoint, '-o', out];
-      const killAt = 150 + Math.floor(random() * 500);
-      await buildAndKill(args, killAt);
+      const killAt = Math.floor(random() * 40);
+      await buildAndKill(args, checkpoint, killAt);
+      expect(existsSync(path.join(checkpoint, 'checkpoint.json')), `trial ${trial}: killed mid-build`).toBe(true);
       const resumed = merkle([...args, '--resume']);
-      expect(resumed.stderr, `trial ${trial}, killed at ${killAt} ms`).toBe('');
-      expect(resumed.stdout.trim(), `trial ${trial}, killed at ${killAt} ms`).toBe(wantRoot);
+      expect(resumed.stderr, `trial ${trial}, killed ${killAt} ms after the first checkpoint`).toBe('');
+      expect(resumed.stdout.trim(), `trial ${trial}, killed ${killAt} ms after the first checkpoint`).toBe(wantRoot);
       const info = JSON.parse(merkle(['info', out, '--verify', '--json']).stdout);
       expect(info.root).toBe(wantRoot);
       expect(existsSync(path.join(checkpoint, 'checkpoint.json'))).toBe(false);
@@ -88,9 +98,7 @@ describe('checkpoint and resume', () => {
   it('a flipped byte in a real checkpoint is detected, and a checkpoint of another build is refused', async () => {
     const checkpoint = path.join(dir, 'ck-flip');
     const args = ['build', dataFile, ...kArgs, '--checkpoint', checkpoint];
-    for (let attempt = 0; attempt < 10 && !existsSync(path.join(checkpoint, 'checkpoint.json')); attempt++) {
-      await buildAndKill(args, 300 + attempt * 100);
-    }
+    await buildAndKill(args, checkpoint, 0);
     const file = path.join(checkpoint, 'checkpoint.json');
     const original = readFileSync(file);
     const other = merkle([...args.filter((a) => a !== '4KiB' && a !== '--block-size'), '--block-size', '8KiB', '--resume']);

@@ -24,6 +24,7 @@ import {
 } from '../src/hash/native.js';
 import { selectKernel } from '../src/hash/registry.js';
 import type { SubtreeRule } from '../src/hash/types.js';
+import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kVectors = path.resolve(kRepoRoot, '..', 'shared', 'vectors');
@@ -77,19 +78,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const fromHex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 
-/** Deterministic bytes (xorshift32), so a failure reproduces; the seed is in the test names. */
-function randomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+/** Deterministic bytes from a seed, so a failure reproduces; the seed is in the test names. */
+function seededBytes(length: number, seed: number): Uint8Array {
+  return randomBytes(seededRandom(seed), length);
 }
 
 function digestsOf(out: Uint8Array, count: number): string[] {
@@ -140,7 +131,7 @@ for (const { label, skip, get } of kKernelCases) {
     for (const prefix of [-1, 0x00, 0xff]) {
       it(`hashSpans: every length 0…300 and ${kEdgeLengths.join('/')} in one call, prefix ${prefix}, seed ${kSeed}`, () => {
         const lengths = [...Array.from({ length: 301 }, (_, i) => i), ...kEdgeLengths];
-        const messages = lengths.map((n, i) => randomBytes(n, kSeed + i));
+        const messages = lengths.map((n, i) => seededBytes(n, kSeed + i));
         const data = concat(messages);
         const offsets = new Uint32Array(lengths.length + 1);
         for (let i = 0; i < lengths.length; i++) offsets[i + 1] = offsets[i]! + lengths[i]!;
@@ -157,7 +148,7 @@ for (const { label, skip, get } of kKernelCases) {
           for (let count = 1; count <= 37; count++) {
             const short = count % 3 === 0 ? 0 : (count * 7) % blockSize; // a full or a short last block
             const length = (count - 1) * blockSize + (short === 0 ? blockSize : short);
-            const data = randomBytes(length, kSeed ^ (blockSize * 1000 + count));
+            const data = seededBytes(length, kSeed ^ (blockSize * 1000 + count));
             const out = new Uint8Array(32 * count);
             k.hashBlocks(data, blockSize, prefix, out);
             const want = Array.from({ length: count }, (_, i) =>
@@ -172,7 +163,7 @@ for (const { label, skip, get } of kKernelCases) {
     it('hashBlocks: 1000 blocks of 64 and of 100 bytes', () => {
       const k = get();
       for (const blockSize of [64, 100]) {
-        const data = randomBytes(1000 * blockSize - 17, kSeed + blockSize);
+        const data = seededBytes(1000 * blockSize - 17, kSeed + blockSize);
         const out = new Uint8Array(32 * 1000);
         k.hashBlocks(data, blockSize, 0, out);
         const want = Array.from({ length: 1000 }, (_, i) => hex(refMessage(data.subarray(i * blockSize, (i + 1) * blockSize), 0)));
@@ -189,7 +180,7 @@ for (const { label, skip, get } of kKernelCases) {
       it(`hashPairs: counts 0…37 and 1000, prefix ${prefix}, double ${double}, into a new buffer and in place`, () => {
         const k = get();
         for (const count of [...Array.from({ length: 38 }, (_, i) => i), 1000]) {
-          const level = randomBytes(64 * count, kSeed + count);
+          const level = seededBytes(64 * count, kSeed + count);
           const want = Array.from({ length: count }, (_, i) => {
             const once = refMessage(level.subarray(64 * i, 64 * i + 64), prefix);
             return hex(double ? refSha256(once) : once);
@@ -209,7 +200,7 @@ for (const { label, skip, get } of kKernelCases) {
         const k = get();
         for (const leafCount of [...Array.from({ length: 37 }, (_, i) => i + 1), 1000]) {
           const blockSize = leafCount === 1000 ? 64 : 48;
-          const data = randomBytes(leafCount * blockSize - (leafCount % 5), kSeed + leafCount);
+          const data = seededBytes(leafCount * blockSize - (leafCount % 5), kSeed + leafCount);
           const leaves = Array.from({ length: leafCount }, (_, i) =>
             refMessage(data.subarray(i * blockSize, Math.min(data.length, (i + 1) * blockSize)), rule.leafPrefix),
           );
@@ -263,7 +254,7 @@ for (const { label, skip, get } of kKernelCases) {
 
     it('Promise forms match the synchronous calls and resolve digest counts', async () => {
       const k = get();
-      const data = randomBytes(5000, kSeed);
+      const data = seededBytes(5000, kSeed);
       const sync = new Uint8Array(32 * 40);
       const async = new Uint8Array(32 * 40);
       k.hashBlocks(data, 128, 0, sync);
@@ -412,7 +403,7 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
       const out = new Uint8Array(32 * 4);
       addon.sha256._withKernel('portable').hashBlocks(new Uint8Array(workerData.data), 64, 0, out);
       parentPort.postMessage(out);`;
-    const data = randomBytes(256, kSeed);
+    const data = seededBytes(256, kSeed);
     const worker = new Worker(code, { eval: true, workerData: { addonPath, data } });
     const fromWorker = await new Promise<Uint8Array>((resolve, reject) => {
       worker.once('message', resolve);

@@ -36,11 +36,6 @@ interface Kind {
   readonly hash: HashName;
 }
 
-const kB3Missing = await buildTree(new Uint8Array(1024), { profile: 'b3tree', hash: 'blake3', blockSize: 1024 }).then(
-  () => undefined,
-  (error: Error) => error.message,
-);
-
 let dir: string;
 const servers: SyncServer[] = [];
 const closers: (() => Promise<void>)[] = [];
@@ -82,10 +77,6 @@ const kinds: Kind[] = [
 ];
 
 describe.each(kinds)('syncFile over loopback HTTP, $profile', (kind) => {
-  if (kind.profile === 'b3tree' && kB3Missing) {
-    it.skip(`skipped: ${kB3Missing}`, () => undefined);
-    return;
-  }
   const blockSize = 1024;
   const blocks = 512;
 

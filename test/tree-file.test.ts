@@ -19,25 +19,16 @@ import {
 } from '../src/store/index.js';
 import { buildLevels, type TreeLevels } from '../src/tree/build.js';
 import { kProfiles, type ProfileName } from '../src/tree/profile.js';
+import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const kSeed = 0x6d74726565;
 
 // ---- test-only helpers ----------------------------------------------------------------------
 
-/** refBytes returns `length` pseudo-random bytes from a fixed seed (xorshift32), printed on failure. */
+/** refBytes returns `length` pseudo-random bytes from a fixed seed, printed on failure. */
 function refBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed ^ 0x9e3779b9) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return randomBytes(seededRandom(seed), length);
 }
 
 const kBlockSize = 64;
