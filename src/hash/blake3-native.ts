@@ -10,10 +10,11 @@ import {
   expectBytes,
   expectChainingValue,
   expectCount,
-  expectGroupSize,
+  expectGroups,
   expectNonEmpty,
   expectOffsets,
   expectOut,
+  expectPairLevel,
   expectPrefix,
 } from './blake3-validate.js';
 import { loadNativeAddon } from './native.js';
@@ -100,21 +101,11 @@ function bind(addon: Blake3Addon, index: number, info: NativeBlake3KernelInfo): 
     backend: 'native',
     kernel,
     groupChainingValues(data, groupSize, firstChunk, out) {
-      expectBytes(data, 'data');
-      expectNonEmpty(data);
-      expectGroupSize(groupSize);
-      expectCount(firstChunk, 'firstChunk');
-      const count = Math.ceil(data.length / groupSize);
-      expectOut(out, count * kDigestSize, `${count} groups × 32`);
+      expectGroups(data, groupSize, firstChunk, out);
       addon.blake3GroupChainingValues(index, data, groupSize, firstChunk, out);
     },
     parentChainingValues(level, count, out) {
-      expectBytes(level, 'level');
-      expectCount(count, 'count');
-      if (level.length < count * 2 * kDigestSize) {
-        throw new RangeError(`level must hold ${count * 2 * kDigestSize} bytes (${count} pairs × 64), received ${level.length}`);
-      }
-      expectOut(out, count * kDigestSize, `${count} pairs × 32`);
+      expectPairLevel(level, count, out);
       addon.blake3ParentChainingValues(index, level, count, out);
     },
     parentRoot(left, right, out) {

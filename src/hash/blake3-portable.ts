@@ -8,14 +8,7 @@
  * 'wasm' would misname it and 'native' would hide that it is the slow path. The kernel name
  * 'ts-portable' tells it apart from node:crypto, the other 'node' kernel.
  */
-import {
-  expectBytes,
-  expectChainingValue,
-  expectCount,
-  expectGroupSize,
-  expectNonEmpty,
-  expectOut,
-} from './blake3-validate.js';
+import { expectBytes, expectChainingValue, expectGroups, expectOut, expectPairLevel } from './blake3-validate.js';
 import type { Blake3TreeKernel } from './types.js';
 
 const BLOCK_LEN = 64;
@@ -197,12 +190,7 @@ export function createPortableBlake3TreeKernel(): Blake3TreeKernel {
     backend: 'node',
     kernel: 'ts-portable',
     groupChainingValues(data, groupSize, firstChunk, out) {
-      expectBytes(data, 'data');
-      expectNonEmpty(data);
-      expectGroupSize(groupSize);
-      expectCount(firstChunk, 'firstChunk');
-      const count = Math.ceil(data.length / groupSize);
-      expectOut(out, count * OUT_LEN, `${count} groups × 32`);
+      const count = expectGroups(data, groupSize, firstChunk, out);
       const groupChunks = groupSize / CHUNK_LEN;
       for (let g = 0; g < count; g++) {
         const begin = g * groupSize;
@@ -210,12 +198,7 @@ export function createPortableBlake3TreeKernel(): Blake3TreeKernel {
       }
     },
     parentChainingValues(level, count, out) {
-      expectBytes(level, 'level');
-      expectCount(count, 'count');
-      if (level.length < count * BLOCK_LEN) {
-        throw new RangeError(`level must hold ${count * BLOCK_LEN} bytes (${count} pairs × 64), received ${level.length}`);
-      }
-      expectOut(out, count * OUT_LEN, `${count} pairs × 32`);
+      expectPairLevel(level, count, out);
       for (let i = 0; i < count; i++) parentFromBytes(level, i * BLOCK_LEN, PARENT, out, i * OUT_LEN);
     },
     parentRoot(left, right, out) {

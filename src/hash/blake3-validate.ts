@@ -86,3 +86,25 @@ export function expectChainingValue(value: unknown, name: string): asserts value
   expectBytes(value, name);
   if (value.length !== 32) throw new RangeError(`${name} must be 32 bytes, received ${value.length}`);
 }
+
+/**
+ * expectPairLevel checks a level of `count` adjacent 32-byte pairs and an `out` for `count`
+ * digests (the parent and pair entry points of every BLAKE3 kernel).
+ */
+export function expectPairLevel(level: unknown, count: unknown, out: unknown): asserts level is Uint8Array {
+  expectBytes(level, 'level');
+  expectCount(count, 'count');
+  if (level.length < count * 64) throw new RangeError(`level must hold ${count * 64} bytes (${count} pairs × 64), received ${level.length}`);
+  expectOut(out, count * 32, `${count} pairs × 32`);
+}
+
+/** expectGroups checks groupChainingValues' arguments and returns the number of groups. */
+export function expectGroups(data: unknown, groupSize: unknown, firstChunk: unknown, out: unknown): number {
+  expectBytes(data, 'data');
+  expectNonEmpty(data);
+  expectGroupSize(groupSize);
+  expectCount(firstChunk, 'firstChunk');
+  const count = Math.ceil(data.length / groupSize);
+  expectOut(out, count * 32, `${count} groups × 32`);
+  return count;
+}
