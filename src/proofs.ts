@@ -167,6 +167,12 @@ export async function verifyProof(proof: Proof, options: VerifyOptions = {}): Pr
     if (leaf && Buffer.compare(leafHash, claimed) !== 0) {
       throw new ProofError(`leaf hash mismatch: the leaf hashes to ${toHex(leafHash, reversed)}, the proof is for ${toHex(claimed, reversed)}`, 'ERR_MERKLE_LEAF_MISMATCH');
     }
+    if (size === 1 && hasher.rootOfSingleLeaf) {
+      throw new ProofError(
+        `a one-leaf ${profileName} tree's root is computed from the leaf's data, not its hash: give the leaf data (--leaf-data)`,
+        'ERR_MERKLE_PROOF_NEEDS_DATA',
+      );
+    }
     const calculated = rootFromInclusionProof(hasher, profile.lone, index, size, leafHash, path);
     if (Buffer.compare(calculated, root) !== 0) throw new RootMismatchError(toHex(root, reversed), toHex(calculated, reversed));
     return;

@@ -114,3 +114,17 @@ describe('rfc9162 consistency proofs', () => {
     await expect(proveConsistency(a, a)).rejects.toThrow(/no consistency proofs/);
   });
 });
+
+describe('b3tree proofs', () => {
+  it('verify a chunk group against the BLAKE3 root; a one-group tree needs the data', async () => {
+    const data = new Uint8Array(5000).map((_, i) => i % 251);
+    const tree = await buildTree(data, { profile: 'b3tree', blockSize: 1024 });
+    const proof = await proveInclusion(tree, 3);
+    await verifyProof(proof, { root: tree.rootHex, leaf: { data: data.subarray(3072, 4096) } });
+    await expect(verifyProof(proof, { root: tree.rootHex, leaf: { data: data.subarray(2048, 3072) } })).rejects.toThrow(/leaf hash mismatch/);
+    const small = await buildTree(data.subarray(0, 700), { profile: 'b3tree', blockSize: 1024 });
+    const single = await proveInclusion(small, 0);
+    await verifyProof(single, { root: small.rootHex, leaf: { data: data.subarray(0, 700) } });
+    await expect(verifyProof(single, { root: small.rootHex })).rejects.toThrow(/one-leaf b3tree tree's root is computed from the leaf's data/);
+  });
+});
