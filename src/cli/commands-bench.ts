@@ -3,8 +3,7 @@
  * report. Parses, calls runBench, prints; progress goes to stderr.
  */
 import path from 'node:path';
-import { kBenchPresets, runBench, type BenchPreset } from '../bench/run.js';
-import { targetTable } from '../bench/report.js';
+import type { BenchPreset } from '../bench/run.js';
 import type { Command } from './commands.js';
 import { EXIT_OK, UsageError } from './exit.js';
 
@@ -34,6 +33,8 @@ Progress is shown on stderr. Peers that are not installed (npm devDependencies) 
 are absent (openssl, b3sum) are reported as skipped.
 `,
   async run(values) {
+    // The suite loads when the command runs, not with every merkle command.
+    const [{ kBenchPresets, runBench }, { targetTable }] = await Promise.all([import('../bench/run.js'), import('../bench/report.js')]);
     const chosen = (values['preset'] as string | undefined) ?? (values['quick'] ? 'quick' : 'full');
     if (!kBenchPresets.includes(chosen as BenchPreset)) throw new UsageError(`--preset must be one of ${kBenchPresets.join(', ')}, got ${JSON.stringify(chosen)}`);
     const outDir = (values['out'] as string | undefined) ?? path.join('.tmp', 'bench-report');

@@ -2,13 +2,10 @@
  * The comparing commands of `merkle`: diff, conflicts, serve and sync. Each parses, calls the
  * library, prints; the logic lives in src/diff.ts, src/conflicts.ts and src/sync/.
  */
-import { detectConflicts } from '../conflicts.js';
-import { diffTrees, type DiffResult } from '../diff.js';
+import type { DiffResult } from '../diff.js';
 import { InputError } from '../errors.js';
 import { openTree, type OpenTree } from '../open-tree.js';
-import { SyncError } from '../sync/errors.js';
-import { startSyncServer } from '../sync/server.js';
-import { syncFile } from '../sync/client.js';
+// The diff, conflict and sync modules load when their command runs, not with every command.
 import type { IndexRange } from '../tree/diff.js';
 import type { Command } from './commands.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
@@ -54,6 +51,7 @@ the leaves only B has (added) or only A has (removed), and the node hashes compa
 Exit status: 0 the trees are equal, 1 they differ, 2 usage or input error (incompatible trees).
 `,
   async run(values, [pathA, pathB]) {
+    const { diffTrees } = await import('../diff.js');
     const result: DiffResult = await withTrees([pathA!, pathB!], ([a, b]) => diffTrees(a!, b!));
     if (values.json) {
       printJson({ ...result, added: result.added ?? null, removed: result.removed ?? null });
@@ -83,6 +81,7 @@ majority, plus leaves it added or lacks.
 Exit status: 0 all replicas agree, 1 some diverge, 2 usage or input error.
 `,
   async run(values, paths) {
+    const { detectConflicts } = await import('../conflicts.js');
     const report = await withTrees(paths, (trees) => detectConflicts(trees, paths));
     if (values.json) {
       printJson(report);
@@ -118,6 +117,7 @@ Runs until interrupted (SIGINT or SIGTERM).
     const data = values.data as string | undefined;
     if (!data) throw new InputError('serve: --data FILE is required (the data file the tree was built from)');
     const port = wholeNumber(values, 'port', 0, 65535) ?? 0;
+    const { startSyncServer } = await import('../sync/server.js');
     const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port });
     const tree = await openTree(treePath!);
     const line = values.json ? JSON.stringify({ url: server.url, root: tree.rootHex, leaves: tree.size }) : `serving ${treePath} (root ${tree.rootHex}) at ${server.url}`;
@@ -151,6 +151,7 @@ Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mi
 2 usage or input error.
 `,
   async run(values, [url, localPath]) {
+    const [{ syncFile }, { SyncError }] = await Promise.all([import('../sync/client.js'), import('../sync/errors.js')]);
     let report;
     try {
       report = await syncFile(url!, localPath!, {
