@@ -29,6 +29,11 @@
       'cflags_cc': ['-std=c++17', '-O3', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
       'conditions': [
         # x86-64 kernels; other CPUs get the portable kernel (sha256_dispatch.cc and blake3_dispatch.cc list the same sets).
+        # Mapped file ranges need mmap and SIGBUS (POSIX); elsewhere files are read.
+        ['OS!="win"', {
+          'sources': ['native/file/file_napi.cc', 'native/file/mapped_range.cc'],
+          'defines': ['MERKLE_MAPPED_FILES=1'],
+        }],
         ['target_arch=="x64"', {
           'sources': [
             'native/blake3/blake3_avx2_x8.cc',

@@ -266,6 +266,7 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
       ...segmentedBuild(job),
       path,
       signal: filled.signal,
+      mmap: filled.mmap,
       createSink: filled.keepLevels || filled.out ? createSink : undefined,
     });
     await writer?.commit(built.root);

@@ -27,6 +27,13 @@ export interface BuildOptions {
   threads?: number;
   /** Bytes of data per pool task (rounded down to a power-of-two number of blocks); default 8 MiB. */
   segmentSize?: number;
+  /**
+   * Hash file segments from memory mappings where the platform allows (default true): no copy
+   * out of the page cache. false reads them with positioned reads (like `b3sum --no-mmap`),
+   * e.g. for network file systems where mappings are slow. A file that shrinks while mapped
+   * fails the build ("data changed during build"); it cannot crash the process.
+   */
+  mmap?: boolean;
   /** Keep every level in memory (so the result answers proofs); default true except for file and stream inputs. */
   keepLevels?: boolean;
   /** Write the tree to this .mtree file, atomically. */
@@ -58,6 +65,7 @@ export interface FilledBuildOptions {
   readonly leaves: LeafMode;
   readonly threads: number;
   readonly segmentSize: number;
+  readonly mmap: boolean;
   readonly keepLevels?: boolean;
   readonly out?: string;
   readonly checkpoint?: Required<CheckpointOptions>;
@@ -78,6 +86,7 @@ export const kDefaultBuildOptions = {
   leaves: 'blocks',
   threads: Math.max(1, availableParallelism()),
   segmentSize: kDefaultSegmentSize,
+  mmap: true,
 } as const satisfies Omit<FilledBuildOptions, 'signal' | 'onProgress' | 'keepLevels'>;
 
 /** Largest block size: one block must fit a single read buffer. */
@@ -137,6 +146,9 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InputError(`${name('onProgress')} must be a function`);
   }
+  if (options.mmap !== undefined && typeof options.mmap !== 'boolean') {
+    throw new InputError(`${name('mmap')} must be a boolean`);
+  }
   if (options.keepLevels !== undefined && typeof options.keepLevels !== 'boolean') {
     throw new InputError(`${name('keepLevels')} must be a boolean`);
   }
@@ -166,6 +178,7 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
     leaves,
     threads,
     segmentSize,
+    mmap: options.mmap ?? kDefaultBuildOptions.mmap,
     keepLevels: options.keepLevels,
     out: options.out,
     onProgress: options.onProgress,

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/build.js';
 import { InputError } from '../src/errors.js';
 import { SegmentError } from '../src/builders/parallel.js';
+import { fileMapper } from '../src/store/mapped-file.js';
 import type { HashName } from '../src/hash/types.js';
 import { tempDir } from './helpers/cli.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
@@ -39,11 +40,13 @@ describe('parallel file builds equal in-memory builds', () => {
       const file = path.join(dir, `data-${size}.bin`);
       writeFileSync(file, data);
       const want = await buildTree(data, { profile, hash, blockSize });
-      // Pool start-up dominates here, so one thread is checked at the smallest segment only.
-      for (const [threads, segments] of [[1, [blockSize]], [2, [blockSize, segmentSize, 4 * segmentSize]]] as const) {
-        for (const segment of segments) {
-          const got = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, keepLevels: true });
-          const where = `${size} bytes, ${threads} threads, segments of ${segment}`;
+      // Pool start-up dominates here, so one thread is checked at the smallest segment only, and
+      // reading instead of mapping (mmap: false) at one segment size.
+      const runs = [[1, blockSize, true], [2, blockSize, true], [2, segmentSize, true], [2, 4 * segmentSize, true], [2, segmentSize, false]] as const;
+      for (const [threads, segment, mmap] of runs) {
+        {
+          const got = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, mmap, keepLevels: true });
+          const where = `${size} bytes, ${threads} threads, segments of ${segment}, mmap ${mmap}`;
           expect(hex(got.root), where).toBe(hex(want.root));
           expect(got.size, where).toBe(want.size);
           expect(got.bytes, where).toBe(size);
@@ -85,6 +88,17 @@ describe('faults', () => {
     const build = buildTree(growing, { ...options, threads: 1, workerFile } as never);
     await expect(build).rejects.toBeInstanceOf(InputError);
     await expect(build).rejects.toThrow(/data changed during build/);
+  });
+
+  it('a file that shrinks under its mappings fails the build, and the process lives on', async () => {
+    const shrinking = path.join(dir, 'shrinking.bin');
+    writeFileSync(shrinking, randomBytes(seededRandom(3), 64 * 1024));
+    const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'truncating-worker.mjs');
+    // Segments of four pages, cut 100 bytes into segment 1: its later pages lie past the end.
+    const build = buildTree(shrinking, { ...options, segmentSize: 16384, workerFile } as never);
+    await expect(build).rejects.toBeInstanceOf(InputError);
+    const mapped = !('unavailable' in fileMapper());
+    await expect(build).rejects.toThrow(mapped ? /data changed during build \(the file ended inside bytes 16384–32768 while they were hashed\)/ : /data changed during build/);
   });
 
   it('an AbortSignal stops the build', async () => {

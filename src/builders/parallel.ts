@@ -11,6 +11,8 @@
 import { stat } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
+import { closeSegmentFile, hashFileSegment, type FileRange } from '../pool/file-segment.js';
+import { taskHasher } from '../pool/segment-hash.js';
 import type { SegmentTask } from '../pool/task.js';
 import { planSegments, segmentAt } from '../tree/segments.js';
 import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
@@ -22,6 +24,8 @@ export interface ParallelFileBuild extends SegmentedBuild {
   /** Makes the sink once the file's size is known; none = keep only the root. */
   readonly createSink?: (tree: { leafCount: number; dataLength: number; source: SourceIdentity }) => Promise<LevelSink | undefined>;
   readonly signal?: AbortSignal;
+  /** Workers hash segments from memory mappings where they can (else they read them). */
+  readonly mmap: boolean;
 }
 
 export interface ParallelFileResult {
@@ -70,7 +74,7 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     const byteOffset = index * segmentBytes;
     const byteLength = Math.min(segmentBytes, fileSize - byteOffset);
     const task: SegmentTask = {
-      source: { path, byteOffset, byteLength },
+      source: { path, byteOffset, byteLength, mmap: build.mmap },
       profile: profile.name,
       hash: build.hash,
       backend: build.backend,
@@ -90,9 +94,16 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
   };
 
   const pool = await createHashPool(build.threads, build.workerFile);
+  // While the workers start (tens of milliseconds: a Node environment each), the main thread
+  // hashes segments itself, so that start-up is not on the build's critical path. An injected
+  // worker (fault tests) defines the hashing, so the main thread then leaves it all to the pool.
+  const helper: InThreadHelper | undefined = build.workerFile
+    ? undefined
+    : { run: async (task) => hashFileSegment(task, task.source as FileRange, await taskHasher(task)), untilPoolResults: build.threads };
   try {
-    await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal);
+    await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal, helper);
   } finally {
+    closeSegmentFile();
     await pool.destroy();
   }
 
@@ -118,9 +129,16 @@ interface SegmentJob {
   readonly byteLength: number;
 }
 
+/** The main thread as a hashing thread until the pool has answered `untilPoolResults` tasks. */
+interface InThreadHelper {
+  run(task: SegmentTask): Promise<Uint8Array>;
+  readonly untilPoolResults: number;
+}
+
 /**
- * runWindowed runs tasks 0..count-1 with at most `window` in flight, handing each result to
- * `accept` as it arrives. The first failure or an abort stops new tasks and is what rejects.
+ * runWindowed runs tasks 0..count-1 with at most `window` in flight in the pool, handing each
+ * result to `accept` as it arrives; `helper` runs tasks in this thread too while the pool
+ * warms up. The first failure or an abort stops new tasks and is what rejects.
  * Running tasks are left to finish (at most `window` segments): cancelling a task inside a
  * piscina worker races with its reply, and a segment takes milliseconds.
  */
@@ -131,28 +149,47 @@ async function runWindowed(
   jobFor: (index: number) => SegmentJob,
   accept: (job: SegmentJob, levels: Uint8Array) => Promise<void>,
   signal: AbortSignal | undefined,
+  helper?: InThreadHelper,
 ): Promise<void> {
   let next = 0;
+  let poolResults = 0;
   let failure: unknown;
-  const runOne = async (): Promise<void> => {
-    while (next < count && failure === undefined && !signal?.aborted) {
+  const fail = (job: SegmentJob, error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = signal?.aborted
+      ? signal.reason
+      : error instanceof MerkleError
+        ? error
+        : /data changed during build/.test(String((error as Error)?.message))
+          ? new InputError((error as Error).message)
+          : new SegmentError(job.task.segmentIndex, job.byteOffset, job.byteOffset + job.byteLength, error);
+  };
+  const more = (): boolean => next < count && failure === undefined && !signal?.aborted;
+  const runInPool = async (): Promise<void> => {
+    while (more()) {
       const job = jobFor(next++);
       try {
-        await accept(job, await pool.run(job.task));
+        const levels = await pool.run(job.task);
+        poolResults++;
+        await accept(job, levels);
       } catch (error) {
-        if (failure === undefined) {
-          failure = signal?.aborted
-            ? signal.reason
-            : error instanceof MerkleError
-              ? error
-              : /data changed during build/.test(String((error as Error)?.message))
-                ? new InputError((error as Error).message)
-                : new SegmentError(job.task.segmentIndex, job.byteOffset, job.byteOffset + job.byteLength, error);
-        }
+        fail(job, error);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(window, count) }, runOne));
+  const runInThread = async (): Promise<void> => {
+    while (helper && more() && poolResults < helper.untilPoolResults) {
+      const job = jobFor(next++);
+      try {
+        await accept(job, await helper.run(job.task));
+      } catch (error) {
+        fail(job, error);
+      }
+      // Hashing blocks this thread: let worker replies, I/O and aborts in between segments.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all([runInThread(), ...Array.from({ length: Math.min(window, count) }, runInPool)]);
   if (failure !== undefined) throw failure;
   signal?.throwIfAborted();
 }

@@ -39,6 +39,7 @@ const kFlagNames: Record<string, string> = {
   backend: '--backend',
   leaves: '--records/--leaf-hashes',
   segmentSize: '--segment-size',
+  mmap: '--no-mmap',
   checkpoint: '--checkpoint',
   checkpointEvery: '--checkpoint-every',
   resume: '--resume',
@@ -76,6 +77,7 @@ const build: Command = {
     'segment-size': { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    'no-mmap': { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     checkpoint: { type: 'string' },
     'checkpoint-every': { type: 'string' },
@@ -105,6 +107,8 @@ Speed:
   --threads N         hashing threads for file inputs (default: one per core, here ${kDefaultBuildOptions.threads})
   --segment-size N    data per worker task (default ${formatByteSize(kDefaultSegmentSize)}; rounded down to a
                       power-of-two number of blocks)
+  --no-mmap           read file segments with read(2) instead of hashing them from memory
+                      mappings (mappings are the default: no copy out of the page cache)
   --progress, --no-progress
                       show a progress bar on stderr (default: when stderr is a terminal)
 
@@ -143,6 +147,7 @@ Crash safety (block leaves, file or - input):
       leaves: values.records ? 'records' : values['leaf-hashes'] ? 'leaf-hashes' : 'blocks',
       threads,
       segmentSize: segmentSizeText === undefined ? undefined : parseByteSize(segmentSizeText, '--segment-size'),
+      mmap: values['no-mmap'] ? false : undefined,
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
       signal: abort.signal,
       out: str(values, 'out'),

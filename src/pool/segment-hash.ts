@@ -3,10 +3,25 @@
  * Runs in pool workers. The leaves may be hashed piecewise (`leaves` is handed the level-0
  * buffer), so a worker can read and hash a file segment in cache-sized pieces.
  */
+import { loadTreeHasher, type LoadedTreeHasher } from '../hash/load.js';
 import { nextLevel } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
-import type { LoneNodeRule } from '../tree/profile.js';
+import { kProfiles, type LoneNodeRule } from '../tree/profile.js';
 import { segmentLevelWidths } from '../tree/segments.js';
+import type { SegmentTask } from './task.js';
+
+const hashers = new Map<string, Promise<LoadedTreeHasher>>();
+
+/** taskHasher returns this thread's hasher for a task's profile, hash and backend, loaded once. */
+export async function taskHasher(task: Pick<SegmentTask, 'profile' | 'hash' | 'backend'>): Promise<TreeHasher> {
+  const key = `${task.profile}/${task.hash}/${task.backend}`;
+  let loaded = hashers.get(key);
+  if (!loaded) {
+    loaded = loadTreeHasher(kProfiles[task.profile], task.hash, task.backend);
+    hashers.set(key, loaded);
+  }
+  return (await loaded).hasher;
+}
 
 /**
  * hashSegmentWith makes the levels 0..topLevel of a segment of `leafCount` leaves: `leaves`

@@ -7,7 +7,13 @@ import type { ProfileName } from '../tree/profile.js';
  * transferred to the worker (streams, which only the main thread can read).
  */
 export type SegmentSource =
-  | { readonly path: string; readonly byteOffset: number; readonly byteLength: number }
+  | {
+      readonly path: string;
+      readonly byteOffset: number;
+      readonly byteLength: number;
+      /** Hash the range through a memory mapping where the platform allows (else read it). */
+      readonly mmap: boolean;
+    }
   | { readonly data: Uint8Array };
 
 export interface SegmentTask {
