@@ -1,6 +1,8 @@
 /**
  * The parallel file builder. The file is cut into segments of 2^k blocks; pool workers hash
- * whole segments, each reading its own byte range; results may arrive in any order. The main
+ * whole segments, each mapping (or reading) its own byte range; results may arrive in any
+ * order. With one thread there is no pool: this thread hashes the segments, yielding to the
+ * event loop between them; with more, it also hashes while the pool starts. The main
  * thread writes each segment's levels at their final places, keeps the segment roots (the
  * tree's level k: 32 bytes per segment, so 4 MiB per TiB at 8 MiB segments), and builds the
  * levels above them at the end.
@@ -93,18 +95,20 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     build.onProgress?.({ bytesDone, bytesTotal: fileSize });
   };
 
-  const pool = await createHashPool(build.threads, build.workerFile);
-  // While the workers start (tens of milliseconds: a Node environment each), the main thread
-  // hashes segments itself, so that start-up is not on the build's critical path. An injected
-  // worker (fault tests) defines the hashing, so the main thread then leaves it all to the pool.
-  const helper: InThreadHelper | undefined = build.workerFile
-    ? undefined
-    : { run: async (task) => hashFileSegment(task, task.source as FileRange, await taskHasher(task)), untilPoolResults: build.threads };
+  // One thread hashes in this thread: no pool to start. With more, while piscina loads and the
+  // workers start (tens of milliseconds: a Node environment each), this thread hashes segments
+  // too, so that start-up is not on the build's critical path. An injected worker (fault tests)
+  // defines the hashing, so then the pool does it all.
+  const inThread = build.workerFile === undefined;
+  const helper: InThreadHelper | undefined = inThread
+    ? { run: async (task) => hashFileSegment(task, task.source as FileRange, await taskHasher(task)), untilPoolResults: build.threads === 1 ? Infinity : build.threads }
+    : undefined;
+  const pool = inThread && build.threads === 1 ? undefined : createHashPool(build.threads, build.workerFile);
   try {
     await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal, helper);
   } finally {
     closeSegmentFile();
-    await pool.destroy();
+    await (await pool)?.destroy();
   }
 
   const after = await stat(path, { bigint: true });
@@ -136,14 +140,14 @@ interface InThreadHelper {
 }
 
 /**
- * runWindowed runs tasks 0..count-1 with at most `window` in flight in the pool, handing each
- * result to `accept` as it arrives; `helper` runs tasks in this thread too while the pool
- * warms up. The first failure or an abort stops new tasks and is what rejects.
+ * runWindowed runs tasks 0..count-1 with at most `window` in flight in the pool (if any),
+ * handing each result to `accept` as it arrives; `helper` runs tasks in this thread too while
+ * the pool warms up (or all of them, without a pool). The first failure or an abort stops new tasks and is what rejects.
  * Running tasks are left to finish (at most `window` segments): cancelling a task inside a
  * piscina worker races with its reply, and a segment takes milliseconds.
  */
 async function runWindowed(
-  pool: HashPool,
+  starting: Promise<HashPool> | undefined,
   count: number,
   window: number,
   jobFor: (index: number) => SegmentJob,
@@ -166,6 +170,7 @@ async function runWindowed(
   };
   const more = (): boolean => next < count && failure === undefined && !signal?.aborted;
   const runInPool = async (): Promise<void> => {
+    const pool = (await starting)!;
     while (more()) {
       const job = jobFor(next++);
       try {
@@ -189,7 +194,8 @@ async function runWindowed(
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  await Promise.all([runInThread(), ...Array.from({ length: Math.min(window, count) }, runInPool)]);
+  const poolRunners = starting ? Math.min(window, count) : 0;
+  await Promise.all([runInThread(), ...Array.from({ length: poolRunners }, runInPool)]);
   if (failure !== undefined) throw failure;
   signal?.throwIfAborted();
 }
