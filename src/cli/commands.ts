@@ -4,15 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
-import { appendToTree } from '../append.js';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
-import { describeBackends } from '../hash/registry.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
-import { openTree, type OpenTree } from '../open-tree.js';
-import { proveConsistency, proveInclusion, verifyProof, type LeafClaim, type Proof } from '../proofs.js';
+import type { OpenTree } from '../open-tree.js';
+import type { LeafClaim, Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
@@ -257,6 +255,7 @@ verifies; exit 1 and the reason on stderr when it does not.
     if (backend !== undefined && !['auto', ...kBackendNames].includes(backend)) {
       throw new InputError(`--backend must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(backend)}`);
     }
+    const { verifyProof } = await import('../proofs.js');
     await verifyProof(proof, { root: str(values, 'root'), leaf, backend: backend as 'auto' | undefined });
     process.stdout.write('valid\n');
     return EXIT_OK;
@@ -274,6 +273,7 @@ Lists, for each hash, every backend with the kernel it runs (or why it cannot ru
 the backend 'auto' picks.
 `,
   async run(values) {
+    const { describeBackends } = await import('../hash/registry.js');
     const reports = await describeBackends();
     if (values.json) {
       printJson(reports);
@@ -290,6 +290,7 @@ the backend 'auto' picks.
 };
 
 async function withTree<T>(path: string, use: (tree: OpenTree) => Promise<T>): Promise<T> {
+  const { openTree } = await import('../open-tree.js');
   const tree = await openTree(path);
   try {
     return await use(tree);
@@ -319,6 +320,7 @@ Hashes are in the profile's display order (byte-reversed for bitcoin).
     const index = parseIndex(indexText!);
     await withTree(treePath!, async (tree) => {
       if (index >= tree.size) throw new InputError(`INDEX ${index} is out of range: ${treePath} has ${tree.size} leaves`);
+      const { proveInclusion } = await import('../proofs.js');
       printJson(await proveInclusion(tree, index));
     });
     return EXIT_OK;
@@ -336,6 +338,7 @@ Prints the RFC 9162 consistency proof that OLD's leaves are the first leaves of 
 profile, hash, size1, size2, root1, root2, path. rfc9162 trees only; OLD must not be empty.
 `,
   async run(_values, [oldPath, newPath]) {
+    const { proveConsistency } = await import('../proofs.js');
     await withTree(oldPath!, (older) => withTree(newPath!, async (newer) => printJson(await proveConsistency(older, newer))));
     return EXIT_OK;
   },
@@ -404,6 +407,7 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   --json           print root, oldLeaves, leaves, bytes, out
 `,
   async run(values, [treePath, morePath]) {
+    const { appendToTree } = await import('../append.js');
     const result = await appendToTree(treePath!, morePath === '-' ? process.stdin : morePath!, {
       data: str(values, 'data'),
       out: str(values, 'out'),
