@@ -32,6 +32,15 @@ describe('merkle build', () => {
     }
   });
 
+  it('hashes segments from mappings or, with --no-mmap, by reading: the same root', async () => {
+    const want = `${(await buildTree(data, { blockSize: 4096 })).rootHex}\n`;
+    for (const flags of [[], ['--no-mmap']]) {
+      const result = merkle(['build', dataFile, '--block-size', '4KiB', '--segment-size', '16KiB', '--threads', '2', ...flags]);
+      expect(result.stderr, flags.join(' ')).toBe('');
+      expect(result.stdout, flags.join(' ')).toBe(want);
+    }
+  });
+
   it('reads stdin with -', async () => {
     const result = merkle(['build', '-', '--block-size', '1000'], { input: data });
     expect(result.code).toBe(0);

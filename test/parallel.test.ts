@@ -108,8 +108,9 @@ describe('faults', () => {
     await expect(build).rejects.toThrow(/stop now/);
   });
 
-  it('validates threads and segment size, naming the option', async () => {
+  it('validates threads, segment size and mmap, naming the option', async () => {
     await expect(buildTree(file, { threads: 0 })).rejects.toThrow(/options\.threads must be a whole number from 1 to 256, got 0/);
+    await expect(buildTree(file, { mmap: 'yes' as never })).rejects.toThrow(/options\.mmap must be a boolean/);
     await expect(buildTree(file, { blockSize: 4096, segmentSize: 100 })).rejects.toThrow(/options\.segmentSize must be a whole number of bytes of at least the block size \(4096\)/);
   });
 });
