@@ -17,6 +17,7 @@ namespace {
 
 using Vec = __m256i;
 constexpr size_t kLanes = 8;
+constexpr bool kStepAcrossG = false;  // 16 registers: one whole G after another
 
 MT_TARGET inline Vec Add(Vec a, Vec b) { return _mm256_add_epi32(a, b); }
 MT_TARGET inline Vec Xor(Vec a, Vec b) { return _mm256_xor_si256(a, b); }

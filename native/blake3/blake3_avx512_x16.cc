@@ -13,6 +13,11 @@
 // which -Wmaybe-uninitialized reports at every call site; the value is never read.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+// GCC's second instruction-scheduling pass (after register allocation) undoes the
+// four-chains-side-by-side order of the G steps (blake3_simd_body.inc, G4) for this file;
+// without it the 16-lane compression ran about 5% faster on Zen 4 (L1-resident chunks).
+#pragma GCC optimize("no-schedule-insns2")
+
 namespace merkle {
 namespace blake3 {
 namespace {
@@ -21,6 +26,7 @@ namespace {
 
 using Vec = __m512i;
 constexpr size_t kLanes = 16;
+constexpr bool kStepAcrossG = true;  // 32 registers: four G chains side by side
 
 MT_TARGET inline Vec Add(Vec a, Vec b) { return _mm512_add_epi32(a, b); }
 MT_TARGET inline Vec Xor(Vec a, Vec b) { return _mm512_xor_si512(a, b); }

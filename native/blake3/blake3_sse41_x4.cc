@@ -17,6 +17,7 @@ namespace {
 
 using Vec = __m128i;
 constexpr size_t kLanes = 4;
+constexpr bool kStepAcrossG = false;  // 16 registers: one whole G after another
 
 MT_TARGET inline Vec Add(Vec a, Vec b) { return _mm_add_epi32(a, b); }
 MT_TARGET inline Vec Xor(Vec a, Vec b) { return _mm_xor_si128(a, b); }
