@@ -44,7 +44,9 @@ function skipReason(id: string): string {
 // Lengths at every boundary: block ±1, chunk ±1, up to 3 chunks + 1.
 const kLengths = [1, 2, 63, 64, 65, 127, 128, 129, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3071, 3072, 3073];
 // Batch counts that are and are not multiples of 4, 8, 16, and their sum 31.
-const kCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 30, 31, 33, 64, 65, 70];
+// 10, 12, 18, 20, 21, 24: a last pass at most half full goes to the next narrower kernel
+// (x16 -> x8 -> x4), then at one input to the portable code.
+const kCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 16, 17, 18, 20, 21, 24, 30, 31, 33, 64, 65, 70];
 // Chunk counters around 2^32 (carry into the high word) and far beyond.
 const kFirstChunks = [0, 1, 2 ** 32 - 5, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 52 + 16];
 

@@ -105,6 +105,7 @@ MT_TARGET inline void StoreCvsTransposed(const Vec cv[8], uint8_t* out) {
 }  // namespace
 
 #define MT_HASH_MANY_NAME mt_blake3_hash_many_avx512_x16
+#define MT_NARROWER_HASH_MANY mt_blake3_hash_many_avx2_x8
 #include "blake3_simd_body.inc"
 
 }  // namespace blake3
