@@ -44,7 +44,9 @@ function skipReason(id: string): string {
 // Lengths at every boundary: block ±1, chunk ±1, up to 3 chunks + 1.
 const kLengths = [1, 2, 63, 64, 65, 127, 128, 129, 1000, 1023, 1024, 1025, 2047, 2048, 2049, 3071, 3072, 3073];
 // Batch counts that are and are not multiples of 4, 8, 16, and their sum 31.
-const kCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 30, 31, 33, 64, 65, 70];
+// 10, 12, 18, 20, 21, 24: a last pass at most half full goes to the next narrower kernel
+// (x16 -> x8 -> x4), then at one input to the portable code.
+const kCounts = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 16, 17, 18, 20, 21, 24, 30, 31, 33, 64, 65, 70];
 // Chunk counters around 2^32 (carry into the high word) and far beyond.
 const kFirstChunks = [0, 1, 2 ** 32 - 5, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 52 + 16];
 
@@ -119,8 +121,10 @@ for (const id of kAllIds) {
       );
     });
 
-    it('long messages (4, 8, 16, 31 chunks and past the 256-chunk window) equal the portable kernel', () => {
-      const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 200, 255, 256, 257, 513, 1100];
+    it('long messages (4, 8, 16, 31 chunks, past the 256-chunk side-by-side limit and the 1024-chunk window) equal the portable kernel', () => {
+      // 1023..1025: one window and one chunk past it; 2048/2049: two windows merged on the CV
+      // stack, then a lone chunk folded in from the right; 3073: three windows and a chunk.
+      const chunkCounts = [4, 8, 16, 31, 63, 64, 65, 200, 255, 256, 257, 513, 1023, 1024, 1025, 1100, 2048, 2049, 3073];
       for (const chunks of chunkCounts) {
         for (const delta of [-1, 0, 1]) {
           const data = seededBytes(chunks * 1024 + delta, chunks * 3 + delta + 7);
@@ -136,12 +140,13 @@ for (const id of kAllIds) {
       }
     });
 
-    it('groupChainingValues equals the portable kernels for group sizes 1 KiB..256 KiB and counters past 2^32', () => {
+    it('groupChainingValues equals the portable kernels for group sizes 1 KiB..2 MiB and counters past 2^32', () => {
       const ts = createPortableBlake3TreeKernel();
       const draw = seededInts(5);
-      for (const groupSize of [1024, 2048, 4096, 16384, 65536, 131072, 262144]) {
+      // Up to 1 MiB a window (1024 chunks) holds whole groups; 2 MiB groups go window by window.
+      for (const groupSize of [1024, 2048, 4096, 16384, 65536, 131072, 262144, 1 << 20, 2 << 20]) {
         for (const firstChunk of kFirstChunks) {
-          const groups = 1 + draw(groupSize <= 4096 ? 40 : 4);
+          const groups = 1 + draw(groupSize <= 4096 ? 40 : groupSize <= 262144 ? 4 : 2);
           const length = groups * groupSize - draw(groupSize);
           const data = seededBytes(length, groupSize + firstChunk);
           const count = Math.ceil(length / groupSize);

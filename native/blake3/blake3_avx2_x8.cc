@@ -17,6 +17,7 @@ namespace {
 
 using Vec = __m256i;
 constexpr size_t kLanes = 8;
+constexpr bool kStepAcrossG = false;  // 16 registers: one whole G after another
 
 MT_TARGET inline Vec Add(Vec a, Vec b) { return _mm256_add_epi32(a, b); }
 MT_TARGET inline Vec Xor(Vec a, Vec b) { return _mm256_xor_si256(a, b); }
@@ -33,7 +34,6 @@ MT_TARGET inline Vec Rotr8(Vec x) {
 MT_TARGET inline Vec Rotr12(Vec x) { return _mm256_or_si256(_mm256_srli_epi32(x, 12), _mm256_slli_epi32(x, 20)); }
 MT_TARGET inline Vec Rotr7(Vec x) { return _mm256_or_si256(_mm256_srli_epi32(x, 7), _mm256_slli_epi32(x, 25)); }
 MT_TARGET inline Vec LoadWords(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
-MT_TARGET inline void StoreWords(uint32_t* p, Vec x) { _mm256_storeu_si256(reinterpret_cast<Vec*>(p), x); }
 
 // Transpose8 turns 8 rows (one per lane, 8 words each) into 8 columns (one per word):
 // 32-bit interleave, 64-bit interleave, then swap 128-bit halves.
@@ -66,9 +66,20 @@ MT_TARGET inline void LoadBlocksTransposed(const uint8_t* const ptrs[kLanes], Ve
   }
 }
 
+// StoreCvsTransposed writes lane i's 8 CV words to out[32i, 32i + 32). An 8x8 transpose is
+// its own inverse: rows that were words become rows that are lanes (x86 is little-endian, as
+// BLAKE3's byte order).
+MT_TARGET inline void StoreCvsTransposed(const Vec cv[8], uint8_t* out) {
+  Vec rows[8];
+  for (int w = 0; w < 8; w++) rows[w] = cv[w];
+  Transpose8(rows);
+  for (size_t i = 0; i < kLanes; i++) _mm256_storeu_si256(reinterpret_cast<Vec*>(out + OUT_LEN * i), rows[i]);
+}
+
 }  // namespace
 
 #define MT_HASH_MANY_NAME mt_blake3_hash_many_avx2_x8
+#define MT_NARROWER_HASH_MANY mt_blake3_hash_many_sse41_x4
 #include "blake3_simd_body.inc"
 
 }  // namespace blake3

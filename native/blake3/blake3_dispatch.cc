@@ -12,8 +12,10 @@ const KernelInfo kKernels[] = {
     {"portable", "portable", 1, 0, mt_blake3_hash_many_portable},
 #if defined(__x86_64__) || defined(__i386__)
     {"sse41", "sse41-x4", 4, kCpuSse41, mt_blake3_hash_many_sse41_x4},
-    {"avx2", "avx2-x8", 8, kCpuAvx2, mt_blake3_hash_many_avx2_x8},
-    {"avx512", "avx512-x16", 16, kCpuAvx512, mt_blake3_hash_many_avx512_x16},
+    // A wide kernel hands passes at most half full to the next narrower one, so it requires
+    // that kernel's features too (every CPU with AVX-512 or AVX2 has them).
+    {"avx2", "avx2-x8", 8, kCpuAvx2 | kCpuSse41, mt_blake3_hash_many_avx2_x8},
+    {"avx512", "avx512-x16", 16, kCpuAvx512 | kCpuAvx2 | kCpuSse41, mt_blake3_hash_many_avx512_x16},
 #endif
 };
 constexpr size_t kKernelCount = sizeof kKernels / sizeof kKernels[0];
