@@ -1,8 +1,8 @@
 /**
  * The parallel file builder. The file is cut into segments of 2^k blocks; pool workers hash
  * whole segments, each mapping (or reading) its own byte range; results may arrive in any
- * order. With one thread there is no pool: this thread hashes the segments, yielding to the
- * event loop between them; with more, it also hashes while the pool starts. The main
+ * order. This thread hashes segments too (one per turn of the event loop), beside a pool of
+ * threads − 1 workers; with one thread there is no pool. The main
  * thread writes each segment's levels at their final places, keeps the segment roots (the
  * tree's level k: 32 bytes per segment, so 4 MiB per TiB at 8 MiB segments), and builds the
  * levels above them at the end.
@@ -95,17 +95,20 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     build.onProgress?.({ bytesDone, bytesTotal: fileSize });
   };
 
-  // One thread hashes in this thread: no pool to start. With more, while piscina loads and the
-  // workers start (tens of milliseconds: a Node environment each), this thread hashes segments
-  // too, so that start-up is not on the build's critical path. An injected worker (fault tests)
-  // defines the hashing, so then the pool does it all.
-  const inThread = build.workerFile === undefined;
-  const helper: InThreadHelper | undefined = inThread
-    ? { run: async (task) => hashFileSegment(task, task.source as FileRange, await taskHasher(task)), untilPoolResults: build.threads === 1 ? Infinity : build.threads }
-    : undefined;
-  const pool = inThread && build.threads === 1 ? undefined : createHashPool(build.threads, build.workerFile);
+  // This thread is one of the hashing threads: a worker costs tens of milliseconds of CPU to
+  // start (a Node environment, then its modules), a third of a 1 GiB build on two cores, and
+  // this thread would otherwise only wait. So `threads` hashing threads are this one and a pool
+  // of threads − 1 workers, created without waiting for it. An injected worker (fault tests)
+  // defines the hashing, so then a pool of `threads` does it all.
+  const injected = build.workerFile !== undefined;
+  const workers = injected ? build.threads : build.threads - 1;
+  // Two tasks per worker while this thread hashes too: the next one is then already queued in
+  // the worker when this thread is busy and cannot hand it over. (A worker that dies fails
+  // both its tasks; the error names the first to be reported.)
+  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker: injected ? 1 : 2 }) : undefined;
+  const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
   try {
-    await runWindowed(pool, plan.segmentCount, 2 * build.threads, jobFor, accept, signal, helper);
+    await runWindowed(pool, plan.segmentCount, 2 * workers, jobFor, accept, signal, inThread);
   } finally {
     closeSegmentFile();
     await (await pool)?.destroy();
@@ -133,18 +136,13 @@ interface SegmentJob {
   readonly byteLength: number;
 }
 
-/** The main thread as a hashing thread until the pool has answered `untilPoolResults` tasks. */
-interface InThreadHelper {
-  run(task: SegmentTask): Promise<Uint8Array>;
-  readonly untilPoolResults: number;
-}
-
 /**
- * runWindowed runs tasks 0..count-1 with at most `window` in flight in the pool (if any),
- * handing each result to `accept` as it arrives; `helper` runs tasks in this thread too while
- * the pool warms up (or all of them, without a pool). The first failure or an abort stops new tasks and is what rejects.
- * Running tasks are left to finish (at most `window` segments): cancelling a task inside a
- * piscina worker races with its reply, and a segment takes milliseconds.
+ * runWindowed runs tasks 0..count-1 with at most `window` in flight in the pool (if any), and
+ * in this thread through `inThread` (if given), one segment per turn of the event loop,
+ * handing each result to `accept` as it arrives. The first failure or an abort stops new
+ * tasks and is what rejects. Running tasks are left to finish (at most `window` segments):
+ * cancelling a task inside a piscina worker races with its reply, and a segment takes
+ * milliseconds.
  */
 async function runWindowed(
   starting: Promise<HashPool> | undefined,
@@ -153,10 +151,9 @@ async function runWindowed(
   jobFor: (index: number) => SegmentJob,
   accept: (job: SegmentJob, levels: Uint8Array) => Promise<void>,
   signal: AbortSignal | undefined,
-  helper?: InThreadHelper,
+  inThread?: (task: SegmentTask) => Promise<Uint8Array>,
 ): Promise<void> {
   let next = 0;
-  let poolResults = 0;
   let failure: unknown;
   const fail = (job: SegmentJob, error: unknown): void => {
     if (failure !== undefined) return;
@@ -174,19 +171,17 @@ async function runWindowed(
     while (more()) {
       const job = jobFor(next++);
       try {
-        const levels = await pool.run(job.task);
-        poolResults++;
-        await accept(job, levels);
+        await accept(job, await pool.run(job.task));
       } catch (error) {
         fail(job, error);
       }
     }
   };
   const runInThread = async (): Promise<void> => {
-    while (helper && more() && poolResults < helper.untilPoolResults) {
+    while (inThread && more()) {
       const job = jobFor(next++);
       try {
-        await accept(job, await helper.run(job.task));
+        await accept(job, await inThread(job.task));
       } catch (error) {
         fail(job, error);
       }

@@ -25,14 +25,23 @@ export interface HashPool {
  * createHashPool starts `threads` workers. `workerFile` replaces the worker (tests inject faults).
  * piscina is imported here, on first use, so commands and inputs that need no pool start faster.
  */
-export async function createHashPool(threads: number, workerFile: string = kWorkerFile): Promise<HashPool> {
+export interface HashPoolOptions {
+  /**
+   * Tasks a worker may hold at once (default 1): 2 keeps a worker busy when the thread that
+   * hands out tasks is itself busy hashing.
+   */
+  readonly tasksPerWorker?: number;
+}
+
+export async function createHashPool(threads: number, workerFile: string = kWorkerFile, options: HashPoolOptions = {}): Promise<HashPool> {
   const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: workerFile,
     minThreads: threads,
     maxThreads: threads,
-    // Segments are CPU-bound; more than one queued task per thread only adds latency.
-    concurrentTasksPerWorker: 1,
+    // Segments are CPU-bound; more than one queued task per thread only adds latency, unless
+    // the thread handing them out cannot always answer at once.
+    concurrentTasksPerWorker: options.tasksPerWorker ?? 1,
   });
   return {
     // A stream segment's bytes are transferred to the worker, not copied.
