@@ -4,7 +4,7 @@
  */
 import type { DiffResult } from '../diff.js';
 import { InputError } from '../errors.js';
-import { openTree, type OpenTree } from '../open-tree.js';
+import type { OpenTree } from '../open-tree.js';
 // The diff, conflict and sync modules load when their command runs, not with every command.
 import type { IndexRange } from '../tree/diff.js';
 import type { Command } from './commands.js';
@@ -21,6 +21,7 @@ const rangeText = (r: IndexRange) => (r.end - r.begin === 1 ? `${r.begin}` : `${
 async function withTrees<T>(paths: readonly string[], use: (trees: OpenTree[]) => Promise<T>): Promise<T> {
   const trees: OpenTree[] = [];
   try {
+    const { openTree } = await import('../open-tree.js');
     for (const path of paths) trees.push(await openTree(path));
     return await use(trees);
   } finally {
@@ -119,6 +120,7 @@ Runs until interrupted (SIGINT or SIGTERM).
     const port = wholeNumber(values, 'port', 0, 65535) ?? 0;
     const { startSyncServer } = await import('../sync/server.js');
     const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port });
+    const { openTree } = await import('../open-tree.js');
     const tree = await openTree(treePath!);
     const line = values.json ? JSON.stringify({ url: server.url, root: tree.rootHex, leaves: tree.size }) : `serving ${treePath} (root ${tree.rootHex}) at ${server.url}`;
     await tree.close();

@@ -4,9 +4,7 @@
  */
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3TreeKernel } from './blake3-native.js';
-import { createPortableBlake3TreeKernel } from './blake3-portable.js';
 import { resolveChoice } from './registry.js';
-import { wasmBlake3TreeKernel } from './wasm.js';
 import type { BackendChoice, Blake3TreeKernel } from './types.js';
 
 let portable: Blake3TreeKernel | undefined;
@@ -26,13 +24,15 @@ export async function selectBlake3TreeKernel(requested: BackendChoice): Promise<
   }
   if (choice === 'wasm' || choice === 'auto') {
     try {
+      // Loaded only when needed: fallbacks stay off the start-up path of every build.
+      const { wasmBlake3TreeKernel } = await import('./wasm.js');
       return await wasmBlake3TreeKernel();
     } catch (error) {
       reasons.push(`wasm: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (choice === 'node' || choice === 'auto') {
-    portable ??= createPortableBlake3TreeKernel();
+    portable ??= (await import('./blake3-portable.js')).createPortableBlake3TreeKernel();
     return portable;
   }
   throw new BackendUnavailableError(`no BLAKE3 tree kernel for --backend ${choice}: ${reasons.join('; ')}`);

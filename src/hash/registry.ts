@@ -5,9 +5,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3Kernel } from './blake3-native.js';
 import { nativeKernel } from './native.js';
-import { nodeKernel } from './node.js';
 import { kBackendNames, kHashNames, type BackendChoice, type BackendName, type HashKernel, type HashName } from './types.js';
-import { wasmKernel } from './wasm.js';
 
 export const kAutoOrder: Readonly<Record<HashName, readonly BackendName[]>> = {
   sha256: ['native', 'node', 'wasm'],
@@ -25,9 +23,10 @@ async function loadUncached(hash: HashName, backend: BackendName): Promise<Loade
     case 'native':
       return hash === 'blake3' ? nativeBlake3Kernel() : nativeKernel(hash);
     case 'node':
-      return nodeKernel(hash) ?? { unavailable: `node:crypto has no ${hash}` };
+      return (await import('./node.js')).nodeKernel(hash) ?? { unavailable: `node:crypto has no ${hash}` };
     case 'wasm':
-      return wasmKernel(hash);
+      // Loaded only when asked for, so a native build does not load it at start-up.
+      return (await import('./wasm.js')).wasmKernel(hash);
   }
 }
 
