@@ -10,10 +10,10 @@
  * At most 2 × threads segments are in flight, so memory is bounded by threads × segment size
  * whatever the file size.
  */
-import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
-import { closeSegmentFile, hashFileSegment, type FileRange } from '../pool/file-segment.js';
+import { hashFileSegment, type FileRange } from '../pool/file-segment.js';
 import { taskHasher } from '../pool/segment-hash.js';
 import type { SegmentTask } from '../pool/task.js';
 import { planSegments, segmentAt } from '../tree/segments.js';
@@ -50,9 +50,19 @@ export class SegmentError extends MerkleError {
 }
 
 export async function treeFromFileParallel(build: ParallelFileBuild): Promise<ParallelFileResult> {
+  const { path } = build;
+  // Opened once for the whole build; every hashing thread reads through this descriptor.
+  const file = await openForReading(path);
+  try {
+    return await buildOpenFile(build, file);
+  } finally {
+    await file.close();
+  }
+}
+
+async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promise<ParallelFileResult> {
   const { path, blockSize, hasher, profile, signal } = build;
-  await (await openForReading(path)).close();
-  const before = await stat(path, { bigint: true });
+  const before = await file.stat({ bigint: true });
   if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
   const fileSize = Number(before.size);
   const size = Math.ceil(fileSize / blockSize);
@@ -76,7 +86,7 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
     const byteOffset = index * segmentBytes;
     const byteLength = Math.min(segmentBytes, fileSize - byteOffset);
     const task: SegmentTask = {
-      source: { path, byteOffset, byteLength, mmap: build.mmap },
+      source: { path, fd: file.fd, byteOffset, byteLength, mmap: build.mmap },
       profile: profile.name,
       hash: build.hash,
       backend: build.backend,
@@ -105,16 +115,15 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
   // Two tasks per worker while this thread hashes too: the next one is then already queued in
   // the worker when this thread is busy and cannot hand it over. (A worker that dies fails
   // both its tasks; the error names the first to be reported.)
-  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker: injected ? 1 : 2 }) : undefined;
+  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker: injected ? 1 : 2, shared: !injected }) : undefined;
   const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
   try {
     await runWindowed(pool, plan.segmentCount, 2 * workers, jobFor, accept, signal, inThread);
   } finally {
-    closeSegmentFile();
-    await (await pool)?.destroy();
+    await (await pool)?.release();
   }
 
-  const after = await stat(path, { bigint: true });
+  const after = await file.stat({ bigint: true });
   if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
     throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeNs !== before.mtimeNs})`);
   }

@@ -1,10 +1,11 @@
 /**
  * Hashing one segment of a file where it lies, in the thread that runs the task (a pool worker,
  * or the main thread while the pool starts): from a memory mapping of its bytes or, where
- * mapping is off or impossible, with positioned reads into a buffer the thread reuses. Each
- * thread opens the file once; file data never crosses threads.
+ * mapping is off or impossible, with positioned reads into a buffer the thread reuses. The
+ * build opens the file once and every thread uses that descriptor; file data never crosses
+ * threads.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { fileMapper, type FileMapper } from '../store/mapped-file.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles } from '../tree/profile.js';
@@ -13,22 +14,7 @@ import type { SegmentSource, SegmentTask } from './task.js';
 
 export type FileRange = Extract<SegmentSource, { path: string }>;
 
-let openFile: { path: string; fd: number } | undefined;
 let buffer = new Uint8Array(0);
-
-/** closeSegmentFile closes the file this thread keeps open for its segments, if any. */
-export function closeSegmentFile(): void {
-  if (openFile) closeSync(openFile.fd);
-  openFile = undefined;
-}
-
-function fileDescriptor(path: string): number {
-  if (openFile?.path !== path) {
-    if (openFile) closeSync(openFile.fd);
-    openFile = { path, fd: openSync(path, 'r') };
-  }
-  return openFile.fd;
-}
 
 /**
  * Bytes read and hashed per step of a file segment read without a mapping: a few blocks that stay in the core's L2
@@ -76,7 +62,7 @@ function hashMappedLeaves(mapper: FileMapper, task: SegmentTask, source: FileRan
   const end = byteOffset + window.end;
   let view: Uint8Array;
   try {
-    view = mapper.map(fileDescriptor(path), begin, end - begin);
+    view = mapper.map(source.fd, begin, end - begin);
   } catch {
     return false;
   }
@@ -95,10 +81,9 @@ function hashReadLeaves(task: SegmentTask, source: FileRange, window: Window, ha
   const { blockSize } = task;
   const stepBytes = Math.max(kStepBlocks * blockSize, kStepBytes - (kStepBytes % blockSize));
   if (buffer.length < stepBytes) buffer = new Uint8Array(stepBytes);
-  const fd = fileDescriptor(source.path);
   for (let done = window.begin; done < window.end; done += stepBytes) {
     const step = buffer.subarray(0, Math.min(stepBytes, window.end - done));
-    readFully(fd, step, source.byteOffset + done, source.path);
+    readFully(source.fd, step, source.byteOffset + done, source.path);
     hashWindowLeaves(task, done, step, hasher, level0);
   }
 }

@@ -18,34 +18,73 @@ export function defaultThreads(): number {
 
 export interface HashPool {
   run(task: SegmentTask): Promise<Uint8Array>;
+  /** destroy ends the workers (a shared pool: for every user). */
   destroy(): Promise<void>;
+  /** release says this build is done with the pool: a private one is destroyed, a shared one stays warm. */
+  release(): Promise<void>;
 }
 
-/**
- * createHashPool starts `threads` workers. `workerFile` replaces the worker (tests inject faults).
- * piscina is imported here, on first use, so commands and inputs that need no pool start faster.
- */
 export interface HashPoolOptions {
   /**
    * Tasks a worker may hold at once (default 1): 2 keeps a worker busy when the thread that
    * hands out tasks is itself busy hashing.
    */
   readonly tasksPerWorker?: number;
+  /**
+   * Share one warm pool among the builds of this process that ask for the same shape: a
+   * worker costs tens of milliseconds of CPU to start, and a process building many files
+   * (a backup, an object store) should pay that once. Idle workers do not keep the process
+   * alive and end after kSharedIdleMs.
+   */
+  readonly shared?: boolean;
 }
 
-export async function createHashPool(threads: number, workerFile: string = kWorkerFile, options: HashPoolOptions = {}): Promise<HashPool> {
+/** How long a shared pool's idle workers live: long enough for the next build of a batch. */
+export const kSharedIdleMs = 2000;
+
+const sharedPools = new Map<string, Promise<HashPool>>();
+
+/**
+ * createHashPool starts `threads` workers (a shared pool: reuses the warm one of that shape).
+ * `workerFile` replaces the worker (tests inject faults; such pools are never shared).
+ * piscina is imported here, on first use, so commands and inputs that need no pool start faster.
+ */
+export function createHashPool(threads: number, workerFile: string = kWorkerFile, options: HashPoolOptions = {}): Promise<HashPool> {
+  const tasksPerWorker = options.tasksPerWorker ?? 1;
+  if (!options.shared || workerFile !== kWorkerFile) return startPool(threads, workerFile, tasksPerWorker, false);
+  const key = `${threads}/${tasksPerWorker}`;
+  let pool = sharedPools.get(key);
+  if (!pool) {
+    pool = startPool(threads, workerFile, tasksPerWorker, true);
+    sharedPools.set(key, pool);
+    // A pool that failed to start is not kept for the next build to trip over.
+    pool.catch(() => sharedPools.delete(key));
+  }
+  return pool;
+}
+
+async function startPool(threads: number, workerFile: string, tasksPerWorker: number, shared: boolean): Promise<HashPool> {
   const { Piscina } = await import('piscina');
   const pool = new Piscina({
     filename: workerFile,
-    minThreads: threads,
+    // A shared pool lets idle workers go (they are started again on demand); a private one
+    // starts all of them at once and ends them with the build.
+    minThreads: shared ? 0 : threads,
     maxThreads: threads,
+    idleTimeout: shared ? kSharedIdleMs : 0,
     // Segments are CPU-bound; more than one queued task per thread only adds latency, unless
     // the thread handing them out cannot always answer at once.
-    concurrentTasksPerWorker: options.tasksPerWorker ?? 1,
+    concurrentTasksPerWorker: tasksPerWorker,
   });
-  return {
+  const destroy = async (): Promise<void> => {
+    for (const [key, value] of sharedPools) if ((await value) === self) sharedPools.delete(key);
+    await pool.destroy();
+  };
+  const self: HashPool = {
     // A stream segment's bytes are transferred to the worker, not copied.
     run: (task) => pool.run(task, 'data' in task.source ? { transferList: [task.source.data.buffer as ArrayBuffer] } : {}) as Promise<Uint8Array>,
-    destroy: () => pool.destroy(),
+    destroy,
+    release: shared ? async () => {} : destroy,
   };
+  return self;
 }

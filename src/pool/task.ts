@@ -9,6 +9,11 @@ import type { ProfileName } from '../tree/profile.js';
 export type SegmentSource =
   | {
       readonly path: string;
+      /**
+       * The file, opened once by the build: threads share the process's descriptors, so every
+       * segment is read from the same open file (the same inode, even if the path is replaced).
+       */
+      readonly fd: number;
       readonly byteOffset: number;
       readonly byteLength: number;
       /** Hash the range through a memory mapping where the platform allows (else read it). */
