@@ -57,6 +57,23 @@ describe('parallel file builds equal in-memory builds', () => {
     }
   });
 
+  it('builds at once in one process share the warm pool and each gets its own root', async () => {
+    const random = seededRandom(99);
+    const inputs = [3, 5, 8].map((segments, i) => {
+      const data = randomBytes(random, segments * 8192 + i * 100);
+      const file = path.join(dir, `shared-${i}.bin`);
+      writeFileSync(file, data);
+      return { data, file };
+    });
+    const options = { blockSize: 1024, segmentSize: 8192, threads: 2 };
+    const got = await Promise.all(inputs.map(({ file }) => buildTree(file, options)));
+    const again = await Promise.all(inputs.map(({ file }) => buildTree(file, { ...options, profile: 'b3tree' as const })));
+    for (const [i, { data }] of inputs.entries()) {
+      expect(hex(got[i]!.root), `sha256 ${i}`).toBe(hex((await buildTree(data, { blockSize: 1024 })).root));
+      expect(hex(again[i]!.root), `b3tree ${i}`).toBe(hex((await buildTree(data, { blockSize: 1024, profile: 'b3tree' })).root));
+    }
+  });
+
   it('reports progress up to the whole file, and uses the threads asked for', async () => {
     const file = path.join(dir, 'progress.bin');
     writeFileSync(file, randomBytes(random, 40 * 4096 + 5));
