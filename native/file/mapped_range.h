@@ -28,8 +28,8 @@ struct MappedRange {
   int slot = -1;                // the guard registry slot, -1 when not registered
 };
 
-// MapFileRange maps bytes [offset, offset + length) of the open file `fd` read-only, with its
-// page-cache pages populated up front, and registers the range with the SIGBUS guard.
+// MapFileRange maps bytes [offset, offset + length) of the open file `fd` read-only and
+// registers the range with the SIGBUS guard.
 // length must be > 0. Returns 0, or an errno value (EMFILE when all guard slots are in use).
 int MapFileRange(int fd, uint64_t offset, size_t length, MappedRange* range);
 
