@@ -16,6 +16,8 @@
         'native/blake3/blake3_dispatch.cc',
         'native/blake3/blake3_napi.cc',
         'native/blake3/blake3_portable.cc',
+        'native/io/fd_reader.cc',
+        'native/io/io_napi.cc',
         'native/sha256/sha256_batch.cc',
         'native/sha256/sha256_dispatch.cc',
         'native/sha256/sha256_napi.cc',

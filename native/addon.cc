@@ -1,7 +1,8 @@
-// The merkle_native addon: one module, each hash registering its own functions.
+// The merkle_native addon: one module, each part (a hash, input reading) registering its own functions.
 #include <napi.h>
 
 #include "blake3/blake3_napi.h"
+#include "io/io_napi.h"
 #include "sha256/sha256_napi.h"
 
 namespace {
@@ -9,6 +10,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   merkle::InitSha256(env, exports);
   InitBlake3(env, exports);
+  merkle::InitIo(env, exports);
   return exports;
 }
 

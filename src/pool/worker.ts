@@ -2,7 +2,7 @@
  * Pool worker entry (runs in a worker thread; compiled to dist/pool/worker.js, which is what
  * piscina loads). Each task hashes one segment. For a file the worker reads the segment's bytes
  * itself with positioned reads into a buffer it reuses, so file data never crosses threads;
- * a stream's segment arrives transferred. Only the segment's levels travel back, transferred.
+ * a stream's segment arrives in a SharedArrayBuffer. Only the segment's levels travel back.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Piscina } from 'piscina';
@@ -62,8 +62,11 @@ function readFully(fd: number, into: Uint8Array, position: number, path: string)
   }
 }
 
-/** Hashes one segment; resolves to its levels 0..topLevel back to back (moved, not copied). */
-export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8Array> {
+/**
+ * Hashes one segment; resolves to its levels 0..topLevel back to back (moved, not copied), or,
+ * for a stream segment, to their length once written into the segment's shared buffer.
+ */
+export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8Array | number> {
   const key = `${task.profile}/${task.hash}/${task.backend}`;
   let loaded = hashers.get(key);
   if (!loaded) {
@@ -74,13 +77,12 @@ export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8A
   const { source } = task;
   if ('data' in source) {
     const levels = hashSegment(source.data, task.blockSize, task.firstLeaf, task.topLevel, hasher, kProfiles[task.profile].lone);
-    // Send the levels back in the segment's own buffer, so the main thread can reuse it for
-    // the next segment: a stream then cycles a fixed set of buffers instead of allocating
-    // (and leaving to the garbage collector) one per segment.
-    const carrier = new Uint8Array(source.data.buffer, 0, levels.length);
-    if (levels.length > source.data.buffer.byteLength) return Piscina.move(levels) as Uint8Array;
-    carrier.set(levels);
-    return Piscina.move(carrier) as Uint8Array;
+    // A stream segment sits in a SharedArrayBuffer the main thread reuses: its bytes are
+    // hashed, so the levels go back in its first bytes and only their length is posted.
+    const shared = source.data.buffer;
+    if (levels.length > shared.byteLength) return Piscina.move(levels) as Uint8Array;
+    new Uint8Array(shared, 0, levels.length).set(levels);
+    return levels.length;
   }
   const levels = hashFileSegment(task, source, hasher);
   return Piscina.move(levels) as Uint8Array;
