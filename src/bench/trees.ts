@@ -165,31 +165,85 @@ async function b3sumRows(o: TreeSuiteOptions, dataFile: string, progress: Progre
   return rows;
 }
 
-async function streaming(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+/** What stream-child.js prints last. */
+interface StreamChildResult {
+  readonly seconds: number;
+  readonly root: string;
+  readonly bytes: number;
+  readonly threads: number;
+  readonly kernel: string;
+  readonly maxRssBytes: number;
+}
+
+const kStreamChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
+
+/**
+ * pipedBuild runs `PRODUCER | node stream-child.js --stdin …`: the CLI's `merkle build -` on a
+ * real pipe, in a child of its own (its peak RSS is the build's). `producer` is a shell command
+ * that may use "$2" for `arg`. Needs a POSIX shell.
+ */
+async function pipedBuild(producer: string, arg: string, threads: number): Promise<StreamChildResult> {
+  const script = `${producer} | "$0" "$1" --stdin 65536 ${threads}`;
+  const { stdout } = await run('/bin/sh', ['-c', script, process.execPath, kStreamChild, arg], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StreamChildResult;
+}
+
+/**
+ * streaming measures `merkle build -` as the issue asks: generated data piped through it at
+ * each stream size (peak RSS must stay flat), and the file-build data file piped through it
+ * (`cat FILE |`) against the file builder on that file, the two timed in turn run by run.
+ * The in-process rows build from an async iterable that reuses one buffer (no pipe).
+ */
+async function streaming(o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
-  // Piped standard input: `head -c N /dev/zero | node stream-child.js … --stdin`, the way
-  // `merkle build -` reads a pipe. Needs a POSIX shell and head.
-  const piped = o.streamBytes[0]!;
-  progress(`trees: streaming build of ${piped} bytes from a pipe on stdin`);
-  const pipedBase = { suite: 'trees' as const, test: 'stream-stdin', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes: piped };
+  const threads = Math.max(...o.threads);
+  const base = { suite: 'trees' as const, implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536 };
+  const config = { blockSize: 65536, threads, hash: 'sha256' as const, profile: 'rfc9162' as const };
+  const firstLine = (error: unknown) => (error as Error).message.split('\n')[0];
+
+  progress(`trees: cat of the ${o.fileBytes}-byte data file | merkle build -, against the file builder on it (${o.runs} pair(s))`);
+  const sameBytes = { ...base, test: 'stream-stdin-file', bytes: o.fileBytes, threads };
   try {
-    const { stdout } = await run('/bin/sh', ['-c', `head -c ${piped} /dev/zero | "$0" "$1" ${piped} 65536 sha256 rfc9162 --stdin`, process.execPath, child], { maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; threads: number; kernel: string; maxRssBytes: number };
-    if (r.bytes !== piped) throw new Error(`read ${r.bytes} bytes from the pipe, want ${piped}`);
-    rows.push({ ...pipedBase, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: piped / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+    const expected = (await buildTree(dataFile, config)).rootHex;
+    const piped: number[] = [];
+    const file: number[] = [];
+    let last: StreamChildResult | undefined;
+    for (let i = 0; i < o.runs; i++) {
+      last = await pipedBuild('cat "$2"', dataFile, threads);
+      if (last.root !== expected) throw new Error(`the piped root ${last.root} differs from the file builder's ${expected}`);
+      piped.push(last.seconds);
+      file.push(await timeOnce(() => buildTree(dataFile, config), 1));
+    }
+    const seconds = percentile(piped, 50);
+    const fileSeconds = percentile(file, 50);
+    rows.push({ ...sameBytes, kernel: last!.kernel, threads: last!.threads, seconds, bytesPerSecond: o.fileBytes / seconds,
+      extra: { producer: 'cat FILE', peakRssBytes: last!.maxRssBytes, fileSeconds, fileBytesPerSecond: o.fileBytes / fileSeconds, pairs: o.runs } });
   } catch (error) {
-    rows.push({ ...pipedBase, skipped: `piped stream failed: ${(error as Error).message.split('\n')[0]}` });
+    rows.push({ ...sameBytes, skipped: `piped file bytes failed: ${firstLine(error)}` });
   }
+
   for (const bytes of o.streamBytes) {
-    progress(`trees: streaming build of ${bytes} bytes (child process, peak RSS)`);
-    const base = { suite: 'trees' as const, test: 'stream-build', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes };
+    progress(`trees: dd if=/dev/zero of ${bytes} bytes | merkle build - (peak RSS)`);
+    const pipedRow = { ...base, test: 'stream-stdin', bytes };
     try {
-      const { stdout } = await run(process.execPath, [child, String(bytes), '65536', 'sha256', 'rfc9162'], { maxBuffer: 1 << 20 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; kernel: string; maxRssBytes: number };
-      rows.push({ ...base, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+      if (bytes % (1024 * 1024) !== 0) throw new Error(`stream sizes are whole MiB for dd, got ${bytes}`);
+      const r = await pipedBuild(`dd if=/dev/zero bs=1048576 count=${bytes / (1024 * 1024)} 2>/dev/null`, '', threads);
+      if (r.bytes !== bytes) throw new Error(`read ${r.bytes} bytes from the pipe, want ${bytes}`);
+      rows.push({ ...pipedRow, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { producer: 'dd if=/dev/zero bs=1M', peakRssBytes: r.maxRssBytes } });
     } catch (error) {
-      rows.push({ ...base, skipped: `stream child failed: ${(error as Error).message.split('\n')[0]}` });
+      rows.push({ ...pipedRow, skipped: `piped stream failed: ${firstLine(error)}` });
+    }
+  }
+
+  for (const bytes of o.streamBytes) {
+    progress(`trees: in-process stream of ${bytes} bytes from a reused buffer (child process, peak RSS)`);
+    const generated = { ...base, test: 'stream-build', bytes };
+    try {
+      const { stdout } = await run(process.execPath, [kStreamChild, '--generate', String(bytes), '65536', String(threads)], { maxBuffer: 1 << 20 });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as StreamChildResult;
+      rows.push({ ...generated, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { producer: 'async iterable, one reused 1 MiB buffer', peakRssBytes: r.maxRssBytes } });
+    } catch (error) {
+      rows.push({ ...generated, skipped: `stream child failed: ${firstLine(error)}` });
     }
   }
   return rows;
@@ -292,7 +346,7 @@ export async function runTreeSuite(o: TreeSuiteOptions, progress: ProgressSink):
   progress(`trees: writing a ${o.fileBytes}-byte data file`);
   await makeDataFile(dataFile, o.fileBytes);
   rows.push(...(await fileBuilds(o, dataFile, progress)));
-  rows.push(...(await streaming(o, progress)));
+  rows.push(...(await streaming(o, dataFile, progress)));
   rows.push(...(await proofs(o, progress)));
   rows.push(...(await diffs(o, progress)));
   return rows;
