@@ -96,6 +96,11 @@ describe('fdSource arguments', () => {
     expect(() => fdSource('0' as unknown as number)).toThrow(/^fd must be an integer from 0 to 2\^31-1, got string$/);
     expect(() => fdSource(0, { name: 7 as unknown as string })).toThrow(/^options.name must be a string, got number$/);
   });
+
+  it('takes only its own sources as fillable (a Buffer has a fill method too)', () => {
+    expect(isFillableSource(Buffer.alloc(4))).toBe(false);
+    expect(isFillableSource({ fill: async () => 0 })).toBe(false);
+  });
 });
 
 describe.skipIf(kNoReader !== undefined)('native fd reader', () => {

@@ -49,6 +49,8 @@ export class StreamTreeBuilder {
   #bytes = 0;
   #bytesHashed = 0;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Resolves the write (or read) waiting for a segment to finish, if one is. */
+  #wakeWriter?: () => void;
   #failure: unknown;
   #finished = false;
   /** Segments [0, #donePrefix) are done; #doneBeyond holds done ones past a gap. */
@@ -218,9 +220,17 @@ export class StreamTreeBuilder {
       .catch((error: unknown) => {
         this.#failure ??= new SegmentError(index, byteOffset, byteOffset + length, error);
       })
-      .finally(() => this.#inFlight.delete(running));
+      .finally(() => {
+        this.#inFlight.delete(running);
+        this.#wakeWriter?.();
+      });
     this.#inFlight.add(running);
-    while (this.#inFlight.size >= 2 * build.threads) await Promise.race(this.#inFlight);
+    // One waiter woken by whichever segment finishes (Promise.race would hang a reaction on
+    // every in-flight segment per call, objects that live as long as the segments do).
+    while (this.#inFlight.size >= 2 * build.threads) {
+      await new Promise<void>((wake) => (this.#wakeWriter = wake));
+      this.#wakeWriter = undefined;
+    }
     this.#throwIfFailed();
   }
 

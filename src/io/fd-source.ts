@@ -47,8 +47,10 @@ const kPipeBytes = 1024 * 1024;
 /** Chunk size when a FillableSource is read as an async iterable (text modes read it whole). */
 const kIterateBytes = 1024 * 1024;
 
-export const isFillableSource = (value: unknown): value is FillableSource =>
-  typeof value === 'object' && value !== null && typeof (value as Partial<FillableSource>).fill === 'function';
+/** Marks the sources made here, so no other object with a `fill` method (a Buffer has one) passes. */
+const kFillable = Symbol('merkle.fillableSource');
+
+export const isFillableSource = (value: unknown): value is FillableSource => typeof value === 'object' && value !== null && kFillable in value;
 
 /** nativeIo returns the addon's io functions, or why the portable reader is used instead. */
 function nativeIo(): AddonIo | { unavailable: string } {
@@ -79,6 +81,7 @@ function errnoName(errno: number): string {
 
 /** NativeFdSource reads an fd with the addon's fillFromFd, on the libuv thread pool. */
 class NativeFdSource implements FillableSource {
+  readonly [kFillable] = true;
   readonly name: string;
   readonly #fd: number;
   readonly #io: AddonIo;
