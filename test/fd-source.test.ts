@@ -13,6 +13,7 @@ import { InputError } from '../src/errors.js';
 import { loadNativeAddon } from '../src/hash/native.js';
 import { fdSource, isFillableSource, type FillableSource } from '../src/io/fd-source.js';
 import { merkle, tempDir } from './helpers/cli.js';
+import { kRepoRoot } from './helpers/vectors.js';
 
 const state = loadNativeAddon();
 const kPinned = process.env.MERKLE_BACKEND === 'node' || process.env.MERKLE_BACKEND === 'wasm';
@@ -157,6 +158,19 @@ describe.skipIf(kNoReader !== undefined)('native fd reader', () => {
     await expect(source.fill(new Uint8Array(10))).rejects.toThrow(/fill called while another fill is reading/);
     await expect(source.fill([] as unknown as Uint8Array)).rejects.toThrow(/^into must be a Uint8Array, got object$/);
     expect(await first).toBe(1000);
+  });
+
+  it('`merkle build -` stops at Ctrl-C (SIGINT) while its stdin is open and silent', async () => {
+    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'build', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect({ code, stderr: stderr.trim() }).toEqual({ code: 2, stderr: 'merkle: interrupted (SIGINT)' });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('builds the same root as the file builder, for sizes around segment boundaries', async () => {
