@@ -2,13 +2,14 @@
  * The streaming builder: bytes of unknown length, cut anywhere, hashed in segments by the pool.
  *
  * The main thread copies incoming chunks into a segment buffer (`write`), or a fillable source
- * reads straight into it (`readFrom`: the native fd reader, no copy at all); a full segment is
- * handed to a worker (its shared buffer read in place, not copied) once more bytes arrive — so the last segment is
- * always still in hand at the end, and a stream of one segment or less is hashed in-thread,
- * where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads segments are in flight:
- * `write()` waits for room, which is how backpressure reaches the source.
+ * reads straight into it (`readFrom`: the native fd reader, no copy at all). A full segment is
+ * handed to a worker (its shared buffer read in place, not copied) once more bytes arrive — so
+ * the last segment is always still in hand at the end, and a stream of one segment or less is
+ * hashed in-thread, where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads
+ * segments are in flight: `write()` and `readFrom()` wait for room, which is how backpressure
+ * reaches the source. docs/streaming.md has the whole path and its costs.
  */
-import { createHashPool, type HashPool } from '../pool/pool.js';
+import { createSegmentWorkers, type SegmentWorkers } from '../pool/segment-workers.js';
 import type { SegmentTask } from '../pool/task.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { treeFromBytes } from './memory.js';
@@ -42,7 +43,7 @@ export class StreamTreeBuilder {
   readonly #build: StreamBuild;
   readonly #segmentBytes: number;
   readonly #assembler: SegmentAssembler;
-  #pool?: Promise<HashPool>;
+  #pool?: SegmentWorkers;
   #segment: Uint8Array;
   #filled = 0;
   #submitted = 0;
@@ -183,7 +184,7 @@ export class StreamTreeBuilder {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await (await pool)?.destroy();
+    await pool?.destroy();
   }
 
   async #submit(data: Uint8Array, isLast: boolean): Promise<void> {
@@ -202,11 +203,10 @@ export class StreamTreeBuilder {
       topLevel: build.segmentLevel,
     };
     const byteOffset = index * this.#segmentBytes;
-    this.#pool ??= createHashPool(build.threads, build.workerFile);
-    const pool = await this.#pool;
+    this.#pool ??= createSegmentWorkers(build.threads, build.workerFile);
     const buffer = new Uint8Array(data.buffer, 0, this.#segmentBytes);
-    const running: Promise<void> = pool
-      .runShared(task)
+    const running: Promise<void> = this.#pool
+      .run(task)
       .then(async (answer) => {
         // The worker wrote the levels at the start of the segment's buffer when they fit (see worker.ts).
         const levels = typeof answer === 'number' ? buffer.subarray(0, answer) : answer;

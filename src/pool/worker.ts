@@ -1,6 +1,7 @@
 /**
- * Pool worker entry (runs in a worker thread; compiled to dist/pool/worker.js, which is what
- * piscina loads). Each task hashes one segment. For a file the worker reads the segment's bytes
+ * Worker module (runs in a worker thread; compiled to dist/pool/worker.js, which piscina loads
+ * for file segments and segment-worker-entry.js for stream segments). Each task hashes one
+ * segment. For a file the worker reads the segment's bytes
  * itself with positioned reads into a buffer it reuses, so file data never crosses threads;
  * a stream's segment arrives in a SharedArrayBuffer. Only the segment's levels travel back.
  */
@@ -80,7 +81,7 @@ export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8A
     // A stream segment sits in a SharedArrayBuffer the main thread reuses: its bytes are
     // hashed, so the levels go back in its first bytes and only their length is posted.
     const shared = source.data.buffer;
-    if (levels.length > shared.byteLength) return Piscina.move(levels) as Uint8Array;
+    if (levels.length > shared.byteLength) return levels; // segment-worker-entry.ts moves it
     new Uint8Array(shared, 0, levels.length).set(levels);
     return levels.length;
   }
