@@ -215,4 +215,14 @@ describe('portable fallback', () => {
       expect({ env, stdout: piped.stdout, stderr: piped.stderr }).toEqual({ env, stdout: expected.stdout, stderr: '' });
     }
   });
+
+  it('`merkle build - --records` reads 1.3 MB of text whole (the source iterated in 1 MiB chunks), natively and with MERKLE_BACKEND=wasm', () => {
+    const text = Array.from({ length: 150_000 }, (_, i) => (i * 7919).toString(16).padStart(8, '0')).join('\n') + '\n';
+    const expected = merkle(['build', dataFile('records.txt', Buffer.from(text)), '--records']);
+    expect(expected.code).toBe(0);
+    for (const env of [{}, { MERKLE_BACKEND: 'wasm' }]) {
+      const piped = merkle(['build', '-', '--records'], { input: text, env });
+      expect({ env, stdout: piped.stdout, stderr: piped.stderr }).toEqual({ env, stdout: expected.stdout, stderr: '' });
+    }
+  });
 });
