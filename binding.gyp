@@ -29,10 +29,11 @@
       'cflags_cc': ['-std=c++17', '-O3', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
       'conditions': [
         # x86-64 kernels; other CPUs get the portable kernel (sha256_dispatch.cc and blake3_dispatch.cc list the same sets).
-        # Mapped file ranges need mmap and SIGBUS (POSIX); elsewhere files are read.
+        # Mapped file ranges (mmap, SIGBUS) and the fd reader (read, poll, F_SETPIPE_SZ) are
+        # POSIX; elsewhere files and standard input are read through Node.
         ['OS!="win"', {
-          'sources': ['native/file/file_napi.cc', 'native/file/mapped_range.cc'],
-          'defines': ['MERKLE_MAPPED_FILES=1'],
+          'sources': ['native/file/file_napi.cc', 'native/file/mapped_range.cc', 'native/io/fd_reader.cc', 'native/io/io_napi.cc'],
+          'defines': ['MERKLE_POSIX_IO=1'],
         }],
         ['target_arch=="x64"', {
           'sources': [

@@ -24,6 +24,7 @@ import { StreamTreeBuilder } from './builders/stream.js';
 import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
+import { isFillableSource, type FillableSource } from './io/fd-source.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
@@ -298,10 +299,15 @@ async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extr
     onSegmentDone: extras.onSegmentDone && (() => extras.onSegmentDone!(builder)),
   });
   try {
-    for await (const chunk of chunks) {
-      filled.signal?.throwIfAborted();
-      if (!(chunk instanceof Uint8Array)) throw new InputError(`the stream yielded a ${typeof chunk}, not bytes (Uint8Array or Buffer)`);
-      await builder.write(chunk);
+    if (isFillableSource(chunks)) {
+      // The native fd reader fills the builder's segment buffers itself (src/io/fd-source.ts).
+      await builder.readFrom((into) => chunks.fill(into, filled.signal));
+    } else {
+      for await (const chunk of chunks) {
+        filled.signal?.throwIfAborted();
+        if (!(chunk instanceof Uint8Array)) throw new InputError(`the stream yielded a ${typeof chunk}, not bytes (Uint8Array or Buffer)`);
+        await builder.write(chunk);
+      }
     }
     filled.signal?.throwIfAborted();
     const built = await builder.finish();
@@ -374,7 +380,10 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
     });
   };
   const skip = resume?.bytes ?? 0;
-  const chunks = typeof input === 'string' ? createReadStream(input, { start: skip, highWaterMark: 1024 * 1024 }) : skipBytes(input, skip);
+  let chunks: AsyncIterable<Uint8Array>;
+  if (typeof input === 'string') chunks = createReadStream(input, { start: skip, highWaterMark: 1024 * 1024 });
+  else if (isFillableSource(input)) chunks = await skipFilled(input, skip, filled.signal);
+  else chunks = skipBytes(input, skip);
   try {
     const built = await buildFromStream(chunks, job, { spill, resume, onSegmentDone, source });
     await writing;
@@ -403,6 +412,18 @@ async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): Asy
     left = 0;
   }
   if (left > 0) throw new InputError(`the input ended ${left} bytes before the checkpoint's position (${count}): is it the same input?`);
+}
+
+/** skipFilled reads and drops the first `count` bytes of `source`; fails if it ends before them. */
+async function skipFilled(source: FillableSource, count: number, signal?: AbortSignal): Promise<FillableSource> {
+  const scratch = new Uint8Array(Math.min(count, 8 * 1024 * 1024));
+  for (let left = count; left > 0; ) {
+    const want = Math.min(left, scratch.length);
+    const bytes = await source.fill(scratch.subarray(0, want), signal);
+    left -= bytes;
+    if (bytes < want) throw new InputError(`the input ended ${left} bytes before the checkpoint's position (${count}): is it the same input?`);
+  }
+  return source;
 }
 
 async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<string> {

@@ -3,6 +3,7 @@
  */
 export { buildTree, type BuiltTree, type TreeInput } from './build.js';
 export { createTreeStream, type TreeStream } from './tree-stream.js';
+export { fdSource, type FdSourceOptions } from './io/fd-source.js';
 export { appendToTree, type AppendOptions, type AppendResult } from './append.js';
 export { openTree, type OpenTree } from './open-tree.js';
 export { proveInclusion, proveConsistency, verifyProof, type InclusionProof, type ConsistencyProof, type Proof, type NodeSource, type VerifyOptions, type LeafClaim } from './proofs.js';

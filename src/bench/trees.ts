@@ -206,31 +206,96 @@ async function commandRows(o: TreeSuiteOptions, dataFile: string, progress: Prog
   return rows;
 }
 
-async function streaming(o: TreeSuiteOptions, progress: ProgressSink): Promise<BenchRow[]> {
+/** What stream-child.js prints last. */
+interface StreamChildResult {
+  readonly seconds: number;
+  readonly root: string;
+  readonly bytes: number;
+  readonly threads: number;
+  readonly kernel: string;
+  readonly maxRssBytes: number;
+}
+
+const MiB = 1024 * 1024;
+const kStreamChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
+
+/**
+ * pipedBuild runs `PRODUCER | node stream-child.js --stdin …`: the CLI's `merkle build -` on a
+ * real pipe, in a child of its own (its peak RSS is the build's). `producer` is a shell command
+ * that may use "$2" for `arg`. Needs a POSIX shell.
+ */
+async function pipedBuild(producer: string, arg: string, threads: number): Promise<StreamChildResult> {
+  const script = `${producer} | "$0" "$1" --stdin 65536 ${threads}`;
+  const { stdout } = await run('/bin/sh', ['-c', script, process.execPath, kStreamChild, arg], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as StreamChildResult;
+}
+
+/**
+ * streaming measures `merkle build -` as the issue asks: generated data piped through it at
+ * each stream size (peak RSS must stay flat) and at the data file's size against the file
+ * builder (timed in turn), and the data file itself piped through it. The in-process rows
+ * build from an async iterable that reuses one buffer (no pipe).
+ */
+async function streaming(o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
-  // Piped standard input: `head -c N /dev/zero | node stream-child.js … --stdin`, the way
-  // `merkle build -` reads a pipe. Needs a POSIX shell and head.
-  const piped = o.streamBytes[0]!;
-  progress(`trees: streaming build of ${piped} bytes from a pipe on stdin`);
-  const pipedBase = { suite: 'trees' as const, test: 'stream-stdin', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes: piped };
+  const threads = Math.max(...o.threads);
+  const base = { suite: 'trees' as const, implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536 };
+  const config = { blockSize: 65536, threads, hash: 'sha256' as const, profile: 'rfc9162' as const };
+  const firstLine = (error: unknown) => (error as Error).message.split('\n')[0];
+
+  // The issue's comparison: generated data piped through `merkle build -` against the file
+  // builder on a file of as many bytes (the file-build data file; hashing cost does not depend
+  // on the bytes), timed in turn pair by pair. `cat FILE |` pipes the file's own bytes: its
+  // root must equal the file builder's, and its producer costs two more copies per byte.
+  progress(`trees: dd and cat of ${o.fileBytes} bytes | merkle build -, against the file builder (${o.runs} round(s))`);
+  const generatedRow = { ...base, test: 'stream-stdin-vs-file', bytes: o.fileBytes, threads };
+  const sameBytesRow = { ...base, test: 'stream-stdin-file', bytes: o.fileBytes, threads };
   try {
-    const { stdout } = await run('/bin/sh', ['-c', `head -c ${piped} /dev/zero | "$0" "$1" ${piped} 65536 sha256 rfc9162 --stdin`, process.execPath, child], { maxBuffer: 1 << 20 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; bytes: number; threads: number; kernel: string; maxRssBytes: number };
-    if (r.bytes !== piped) throw new Error(`read ${r.bytes} bytes from the pipe, want ${piped}`);
-    rows.push({ ...pipedBase, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: piped / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+    if (o.fileBytes % MiB !== 0) throw new Error(`the file size must be whole MiB for dd, got ${o.fileBytes}`);
+    const expected = (await buildTree(dataFile, config)).rootHex;
+    const generated: StreamChildResult[] = [];
+    const sameBytes: StreamChildResult[] = [];
+    const file: number[] = [];
+    for (let i = 0; i < o.runs; i++) {
+      generated.push(await pipedBuild(`dd if=/dev/zero bs=1048576 count=${o.fileBytes / MiB} 2>/dev/null`, '', threads));
+      file.push(await timeOnce(() => buildTree(dataFile, config), 1));
+      const piped = await pipedBuild('cat "$2"', dataFile, threads);
+      if (piped.root !== expected) throw new Error(`the piped root ${piped.root} differs from the file builder's ${expected}`);
+      sameBytes.push(piped);
+    }
+    const fileSeconds = percentile(file, 50);
+    const paired = { fileSeconds, fileBytesPerSecond: o.fileBytes / fileSeconds, pairs: o.runs };
+    for (const [row, results, producer] of [[generatedRow, generated, 'dd if=/dev/zero bs=1M'], [sameBytesRow, sameBytes, 'cat FILE']] as const) {
+      const seconds = percentile(results.map((r) => r.seconds), 50);
+      const last = results.at(-1)!;
+      rows.push({ ...row, kernel: last.kernel, threads: last.threads, seconds, bytesPerSecond: o.fileBytes / seconds, extra: { producer, peakRssBytes: Math.max(...results.map((r) => r.maxRssBytes)), ...paired } });
+    }
   } catch (error) {
-    rows.push({ ...pipedBase, skipped: `piped stream failed: ${(error as Error).message.split('\n')[0]}` });
+    rows.push({ ...generatedRow, skipped: `piped builds failed: ${firstLine(error)}` }, { ...sameBytesRow, skipped: `piped builds failed: ${firstLine(error)}` });
   }
+
   for (const bytes of o.streamBytes) {
-    progress(`trees: streaming build of ${bytes} bytes (child process, peak RSS)`);
-    const base = { suite: 'trees' as const, test: 'stream-build', implementation: 'merkle-engine rfc9162/sha256', hash: 'sha256', size: 65536, bytes };
+    progress(`trees: dd if=/dev/zero of ${bytes} bytes | merkle build - (peak RSS)`);
+    const pipedRow = { ...base, test: 'stream-stdin', bytes };
     try {
-      const { stdout } = await run(process.execPath, [child, String(bytes), '65536', 'sha256', 'rfc9162'], { maxBuffer: 1 << 20 });
-      const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; threads: number; kernel: string; maxRssBytes: number };
-      rows.push({ ...base, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { peakRssBytes: r.maxRssBytes } });
+      if (bytes % MiB !== 0) throw new Error(`stream sizes are whole MiB for dd, got ${bytes}`);
+      const r = await pipedBuild(`dd if=/dev/zero bs=1048576 count=${bytes / MiB} 2>/dev/null`, '', threads);
+      if (r.bytes !== bytes) throw new Error(`read ${r.bytes} bytes from the pipe, want ${bytes}`);
+      rows.push({ ...pipedRow, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { producer: 'dd if=/dev/zero bs=1M', peakRssBytes: r.maxRssBytes } });
     } catch (error) {
-      rows.push({ ...base, skipped: `stream child failed: ${(error as Error).message.split('\n')[0]}` });
+      rows.push({ ...pipedRow, skipped: `piped stream failed: ${firstLine(error)}` });
+    }
+  }
+
+  for (const bytes of o.streamBytes) {
+    progress(`trees: in-process stream of ${bytes} bytes from a reused buffer (child process, peak RSS)`);
+    const generated = { ...base, test: 'stream-build', bytes };
+    try {
+      const { stdout } = await run(process.execPath, [kStreamChild, '--generate', String(bytes), '65536', String(threads)], { maxBuffer: 1 << 20 });
+      const r = JSON.parse(stdout.trim().split('\n').pop()!) as StreamChildResult;
+      rows.push({ ...generated, kernel: r.kernel, threads: r.threads, seconds: r.seconds, bytesPerSecond: bytes / r.seconds, extra: { producer: 'async iterable, one reused 1 MiB buffer', peakRssBytes: r.maxRssBytes } });
+    } catch (error) {
+      rows.push({ ...generated, skipped: `stream child failed: ${firstLine(error)}` });
     }
   }
   return rows;
@@ -333,7 +398,7 @@ export async function runTreeSuite(o: TreeSuiteOptions, progress: ProgressSink):
   progress(`trees: writing a ${o.fileBytes}-byte data file`);
   await makeDataFile(dataFile, o.fileBytes);
   rows.push(...(await fileBuilds(o, dataFile, progress)));
-  rows.push(...(await streaming(o, progress)));
+  rows.push(...(await streaming(o, dataFile, progress)));
   rows.push(...(await proofs(o, progress)));
   rows.push(...(await diffs(o, progress)));
   return rows;

@@ -1,13 +1,15 @@
 /**
  * The streaming builder: bytes of unknown length, cut anywhere, hashed in segments by the pool.
  *
- * The main thread copies incoming bytes into a segment buffer; a full segment is handed to a
- * worker (its buffer transferred, not copied) once more bytes arrive — so the last segment is
- * always still in hand at the end, and a stream of one segment or less is hashed in-thread,
- * where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads segments are in flight:
- * `write()` waits for room, which is how backpressure reaches the source.
+ * The main thread copies incoming chunks into a segment buffer (`write`), or a fillable source
+ * reads straight into it (`readFrom`: the native fd reader, no copy at all). A full segment is
+ * handed to a worker (its shared buffer read in place, not copied) once more bytes arrive — so
+ * the last segment is always still in hand at the end, and a stream of one segment or less is
+ * hashed in-thread, where its top (and BLAKE3's ROOT flag) is made. At most 2 × threads
+ * segments are in flight: `write()` and `readFrom()` wait for room, which is how backpressure
+ * reaches the source. docs/streaming.md has the whole path and its costs.
  */
-import { createHashPool, type HashPool } from '../pool/pool.js';
+import { createSegmentWorkers, type SegmentWorkers } from '../pool/segment-workers.js';
 import type { SegmentTask } from '../pool/task.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { treeFromBytes } from './memory.js';
@@ -41,25 +43,33 @@ export class StreamTreeBuilder {
   readonly #build: StreamBuild;
   readonly #segmentBytes: number;
   readonly #assembler: SegmentAssembler;
-  #pool?: Promise<HashPool>;
+  #pool?: SegmentWorkers;
   #segment: Uint8Array;
   #filled = 0;
   #submitted = 0;
   #bytes = 0;
   #bytesHashed = 0;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Resolves the write (or read) waiting for a segment to finish, if one is. */
+  #wakeWriter?: () => void;
   #failure: unknown;
   #finished = false;
   /** Segments [0, #donePrefix) are done; #doneBeyond holds done ones past a gap. */
   #donePrefix = 0;
   readonly #doneBeyond = new Set<number>();
-  /** Segment buffers back from the workers, ready for reuse. */
-  readonly #free: ArrayBuffer[] = [];
+  /**
+   * Segment buffers back from the workers, ready for reuse. Each is a SharedArrayBuffer made
+   * once: a worker reads it in place and writes the segment's levels back into its start, so
+   * no buffer changes hands. (Transferring ArrayBuffers to and fro, as before, registered 8 MiB
+   * of new external memory with V8 on every return; the collections that pressure forced kept
+   * growing the main thread's young generation, and peak RSS grew with the stream's length.)
+   */
+  readonly #free: Uint8Array[] = [];
 
   constructor(build: StreamBuild) {
     this.#build = build;
     this.#segmentBytes = 2 ** build.segmentLevel * build.blockSize;
-    this.#segment = new Uint8Array(this.#segmentBytes);
+    this.#segment = this.#takeBuffer();
     this.#assembler = new SegmentAssembler(build.hasher, build.profile.lone, build.segmentLevel, build.sink);
     if (build.resume) {
       this.#assembler.restore(build.resume.roots);
@@ -97,8 +107,7 @@ export class StreamTreeBuilder {
       if (this.#filled === this.#segmentBytes) {
         // More bytes follow, so this full segment is not the last: hand it to the pool.
         await this.#submit(this.#segment, false);
-        const reused = this.#free.pop();
-        this.#segment = reused ? new Uint8Array(reused) : new Uint8Array(this.#segmentBytes);
+        this.#segment = this.#takeBuffer();
         this.#filled = 0;
       }
       const take = Math.min(chunk.length - offset, this.#segmentBytes - this.#filled);
@@ -107,6 +116,43 @@ export class StreamTreeBuilder {
       offset += take;
     }
     this.#bytes += chunk.length;
+  }
+
+  /**
+   * readFrom takes every byte `fill` gives until it reports the end (a short fill). `fill`
+   * reads straight into the builder's segment buffers — the very buffers the workers then
+   * hash in place — so no byte is copied on the main thread. Resolves when the input has ended;
+   * then call finish.
+   */
+  async readFrom(fill: (into: Uint8Array) => Promise<number>): Promise<void> {
+    this.#throwIfFailed();
+    if (this.#finished) throw new Error('read after finish');
+    for (;;) {
+      if (this.#filled < this.#segmentBytes) {
+        const bytes = await fill(this.#segment.subarray(this.#filled));
+        this.#filled += bytes;
+        this.#bytes += bytes;
+        if (this.#filled < this.#segmentBytes) return;
+        continue;
+      }
+      // A full segment is sent only once the next one has bytes: the last one stays here.
+      const next = this.#takeBuffer();
+      const bytes = await fill(next);
+      if (bytes === 0) {
+        this.#free.push(next);
+        return;
+      }
+      await this.#submit(this.#segment, false);
+      this.#segment = next;
+      this.#filled = bytes;
+      this.#bytes += bytes;
+      if (bytes < this.#segmentBytes) return;
+    }
+  }
+
+  /** #takeBuffer returns a segment buffer back from a worker, or a new shared one. */
+  #takeBuffer(): Uint8Array {
+    return this.#free.pop() ?? new Uint8Array(new SharedArrayBuffer(this.#segmentBytes));
   }
 
   /** finish hashes what is left and resolves to the root. */
@@ -138,13 +184,12 @@ export class StreamTreeBuilder {
   async close(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await (await pool)?.destroy();
+    await pool?.destroy();
   }
 
   async #submit(data: Uint8Array, isLast: boolean): Promise<void> {
     const { build } = this;
     const index = this.#submitted++;
-    // Read the length now: handing the bytes to a worker detaches them (length becomes 0).
     const length = data.length;
     const leafCount = Math.ceil(length / build.blockSize);
     const task: SegmentTask = {
@@ -158,14 +203,15 @@ export class StreamTreeBuilder {
       topLevel: build.segmentLevel,
     };
     const byteOffset = index * this.#segmentBytes;
-    this.#pool ??= createHashPool(build.threads, build.workerFile);
-    const pool = await this.#pool;
-    const running: Promise<void> = pool
+    this.#pool ??= createSegmentWorkers(build.threads, build.workerFile);
+    const buffer = new Uint8Array(data.buffer, 0, this.#segmentBytes);
+    const running: Promise<void> = this.#pool
       .run(task)
-      .then(async (levels) => {
+      .then(async (answer) => {
+        // The worker wrote the levels at the start of the segment's buffer when they fit (see worker.ts).
+        const levels = typeof answer === 'number' ? buffer.subarray(0, answer) : answer;
         await this.#assembler.accept(index, leafCount, levels, isLast);
-        // The worker answers in the segment's own buffer when the levels fit (see worker.ts).
-        if (levels.buffer.byteLength === this.#segmentBytes) this.#free.push(levels.buffer as ArrayBuffer);
+        this.#free.push(buffer);
         this.#bytesHashed += length;
         this.#markDone(index);
         build.onProgress?.({ bytesDone: this.#bytesHashed, bytesTotal: this.#bytes });
@@ -174,9 +220,17 @@ export class StreamTreeBuilder {
       .catch((error: unknown) => {
         this.#failure ??= new SegmentError(index, byteOffset, byteOffset + length, error);
       })
-      .finally(() => this.#inFlight.delete(running));
+      .finally(() => {
+        this.#inFlight.delete(running);
+        this.#wakeWriter?.();
+      });
     this.#inFlight.add(running);
-    while (this.#inFlight.size >= 2 * build.threads) await Promise.race(this.#inFlight);
+    // One waiter woken by whichever segment finishes (Promise.race would hang a reaction on
+    // every in-flight segment per call, objects that live as long as the segments do).
+    while (this.#inFlight.size >= 2 * build.threads) {
+      await new Promise<void>((wake) => (this.#wakeWriter = wake));
+      this.#wakeWriter = undefined;
+    }
     this.#throwIfFailed();
   }
 

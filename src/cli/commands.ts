@@ -7,6 +7,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
+import { fdSource } from '../io/fd-source.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
 import type { OpenTree } from '../open-tree.js';
@@ -151,7 +152,7 @@ Crash safety (block leaves, file or - input):
       out: str(values, 'out'),
       checkpoint: checkpointOptions(values),
     };
-    const source = input === '-' ? process.stdin : input!;
+    const source = input === '-' ? fdSource(0) : input!;
     let tree;
     try {
       tree = await buildTree(source, options, cliOptionName);

@@ -3,8 +3,8 @@ import type { BackendChoice, HashName } from '../hash/types.js';
 import type { ProfileName } from '../tree/profile.js';
 
 /**
- * Where a segment's bytes are: a byte range of a file the worker reads itself, or bytes
- * transferred to the worker (streams, which only the main thread can read).
+ * Where a segment's bytes are: a byte range of a file the worker reads itself, or bytes in a
+ * SharedArrayBuffer the main thread filled (streams, which only the main thread can read).
  */
 export type SegmentSource =
   | {
