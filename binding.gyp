@@ -22,8 +22,11 @@
         'native/sha256/sha256_portable.cc',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      # C++ exceptions stay off (as in Node itself): errors are thrown as JS exceptions.
-      'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS'],
+      # C++ exceptions stay off (as in Node itself): errors are thrown as JS exceptions. A worker
+      # thread terminated while it loads the addon cannot throw (its environment is shutting
+      # down): NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS drops that throw instead of aborting
+      # the whole process (seen once: a failed stream build ending a worker mid-start).
+      'defines': ['NAPI_VERSION=8', 'NAPI_DISABLE_CPP_EXCEPTIONS', 'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS'],
       'cflags!': ['-O2'],
       'cflags_cc!': ['-std=gnu++17', '-O2'],
       'cflags_cc': ['-std=c++17', '-O3', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'],
