@@ -5,23 +5,13 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  CheckpointError,
-  ensureCheckpointDir,
-  mismatchOf,
-  readCheckpoint,
-  removeCheckpoint,
-  writeCheckpoint,
-  type Checkpoint,
-  type CheckpointIdentity,
-} from './builders/checkpoint.js';
+import type { Checkpoint, CheckpointIdentity } from './builders/checkpoint.js';
 import { openForReading } from './builders/file.js';
 import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
 import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
 import { treeFromFileParallel } from './builders/parallel.js';
 import type { SegmentedBuild } from './builders/segment-assembly.js';
-import { StreamTreeBuilder } from './builders/stream.js';
-import { parseLeafHashes, parseRecords } from './builders/text-leaves.js';
+import type { StreamTreeBuilder } from './builders/stream.js';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
 import { isFillableSource, type FillableSource } from './io/fd-source.js';
@@ -30,7 +20,7 @@ import type { BackendName, HashName } from './hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from './store/format.js';
-import { SpillLevelSink } from './store/spill.js';
+import type { SpillLevelSink } from './store/spill.js';
 import { createTreeFileWriter, writeTreeFile, type TreeFileWriter } from './store/writer.js';
 import type { TreeLevels } from './tree/build.js';
 import type { TreeHasher } from './tree/hasher.js';
@@ -219,10 +209,12 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
   } else if (typeof input === 'string' || isAsyncIterable(input)) {
     const text = await readAllText(input);
     if (leafMode === 'records') {
+      const { parseRecords } = await import('./builders/text-leaves.js');
       const records = parseRecords(text, sourceName);
       levels = treeFromCheckedRecords(records, hasher, lone);
       bytes = records.reduce((sum, r) => sum + r.length, 0);
     } else {
+      const { parseLeafHashes } = await import('./builders/text-leaves.js');
       const parsed = parseLeafHashes(text, hasher.digestSize, profile.reversedDisplay, sourceName);
       levels = treeFromLeafHashes(parsed.leaves, parsed.size, hasher, lone);
       bytes = parsed.leaves.length;
@@ -291,6 +283,8 @@ interface StreamExtras {
 async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extras: StreamExtras = {}): Promise<Built> {
   const { filled, hasher } = job;
   const memory = filled.keepLevels ? new GrowingLevelSink(hasher.digestSize) : undefined;
+  // The streaming modules load with the first stream build: a file build does not need them.
+  const [{ StreamTreeBuilder }, { SpillLevelSink }] = await Promise.all([import('./builders/stream.js'), import('./store/spill.js')]);
   const spill = extras.spill ?? (filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined);
   const builder: StreamTreeBuilder = new StreamTreeBuilder({
     ...segmentedBuild(job),
@@ -334,6 +328,10 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
   const { filled, hasher, profile } = job;
   const { dir } = options;
   const segmentLevel = segmentLevelForBytes(filled.blockSize, filled.segmentSize);
+  const [{ CheckpointError, ensureCheckpointDir, mismatchOf, readCheckpoint, removeCheckpoint, writeCheckpoint }, { SpillLevelSink }] = await Promise.all([
+    import('./builders/checkpoint.js'),
+    import('./store/spill.js'),
+  ]);
   await ensureCheckpointDir(dir);
   let source: SourceIdentity | undefined;
   let inputIdentity: CheckpointIdentity['input'] = { kind: 'stream' };
