@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { targetTable } from '../src/bench/report.js';
 import { renderLineChart } from '../src/bench/svg.js';
 import { evaluateTargets } from '../src/bench/targets.js';
 import type { BenchRow } from '../src/bench/results.js';
@@ -94,5 +95,14 @@ describe('renderLineChart', () => {
     expect(svg).toContain('a &lt; b &amp; c');
     expect(svg).not.toContain('>empty<');
     expect(svgShape(svg).pathData.some((d) => d.includes('L'))).toBe(true);
+  });
+});
+
+describe('targetTable', () => {
+  it('escapes a shell pipeline in a figure, so the row keeps its four cells', () => {
+    const md = targetTable([{ id: 'x', target: 'pipe', status: 'met', ratio: 1, threshold: 1, detail: 'dd if=/dev/zero | merkle build -' }]);
+    const row = md.split('\n')[2]!;
+    expect(row).toContain('dd if=/dev/zero \\| merkle build -');
+    expect(row.split(/(?<!\\)\|/).length - 2).toBe(4);
   });
 });

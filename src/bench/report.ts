@@ -30,8 +30,11 @@ const mbps = (r: BenchRow) => (r.bytesPerSecond === undefined ? '' : (r.bytesPer
 const mhps = (r: BenchRow) => (r.hashesPerSecond === undefined ? '' : (r.hashesPerSecond / 1e6).toFixed(3));
 const ms = (s: number | undefined) => (s === undefined ? '' : (s * 1e3).toFixed(3));
 
+/** A cell's own `|` (a shell pipeline in a figure) would end the cell: escape it. */
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
 function table(header: string[], body: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
 /** environmentLines describes the machine and the dispatched kernels in a few markdown lines. */
@@ -50,7 +53,7 @@ export function targetTable(targets: readonly TargetResult[]): string {
   return table(['target', 'status', 'ratio (threshold)', 'figures'], targets.map((t) => [
     t.target,
     t.status === 'met' ? '**met**' : t.status === 'not met' ? '**not met**' : 'not measured',
-    t.ratio === undefined ? '' : `${t.ratio.toFixed(3)} (${t.threshold})`,
+    t.ratio === undefined ? '' : `${t.ratio.toFixed(3)} (${Number((t.threshold ?? 0).toFixed(3))})`,
     t.detail,
   ]));
 }
@@ -60,7 +63,7 @@ function renderMarkdown(report: BenchReport): string {
   const live = rows.filter((r) => !r.skipped);
   const out: string[] = ['# merkle-engine benchmark report', '', ...environmentLines(report.environment, report.preset), `- Run time: ${report.seconds.toFixed(0)} s; load average at end: ${report.loadAverageAtEnd.toFixed(2)}`, ''];
   out.push('All figures are from this one run on this machine; ratios compare figures of the same run.', '');
-  out.push('Method: each figure is the median over many short samples (about 0.5 ms each, so a sample a preempting process lands in is dropped by the median) within a time budget per figure, after a warm-up. Inputs are random bytes at a random offset within a page. Kernel leaf rows hash without a domain prefix (as `openssl speed` does); node65 rows use the RFC 9162 0x01 prefix. Peers that have no batch call are timed one hash per call. File builds read a page-cached file (dd read it first); streaming builds run in a child process so its peak RSS is that build\'s own.', '');
+  out.push('Method: each figure is the median over many short samples (about 0.5 ms each, so a sample a preempting process lands in is dropped by the median) within a time budget per figure, after a warm-up. Inputs are random bytes at a random offset within a page. Kernel leaf rows hash without a domain prefix (as `openssl speed` does); node65 rows use the RFC 9162 0x01 prefix. Peers that have no batch call are timed one hash per call. File builds read a page-cached file (dd read it first) in this process: one uncounted build first (it starts the warm worker pool that the file builds of a process share), then the median of the runs; `command` rows time whole `merkle build` processes, start-up included (Node alone takes about 0.06 s here), alternating with `b3sum`; streaming builds run in a child process so its peak RSS is that build\'s own.', '');
   out.push('## Targets', '', targetTable(report.targets), '');
   out.push('## Kernels', '', 'Leaves: MB/s (10^6 bytes/s) with no domain prefix; nodes: millions of hashes/s (node65 = RFC 9162 0x01 prefix).', '');
   out.push(table(['implementation', 'kernel', 'test', 'size', 'mode', 'MB/s', 'M hashes/s'],

@@ -53,7 +53,7 @@ const kPresets: Record<BenchPreset, PresetOptions> = {
     kernels: { hashes: ['sha256', 'blake3', 'sha3-256', 'xxh128'], leafSizes: kLeafSizes, batchBytes: 4 * MiB, batchNodes: 16384, budgetSeconds: 0.3 },
     peers: { leafSizes: kLeafSizes, batchNodes: 16384, budgetSeconds: 0.3, opensslSizes: kLeafSizes },
     trees: {
-      memoryLeavesLog2: [10, 12, 14, 16, 18, 20], peerTreeCapSeconds: 120, fileBytes: GiB, fileBlockSizes: [4 * KiB, 64 * KiB, MiB], threads: [1, 2], runs: 3,
+      memoryLeavesLog2: [10, 12, 14, 16, 18, 20], peerTreeCapSeconds: 120, fileBytes: GiB, fileBlockSizes: [4 * KiB, 64 * KiB, MiB], threads: [1, 2], runs: 5,
       streamBytes: [GiB, 32 * GiB], proofMemoryLeavesLog2: 20, proofFileLeavesLog2: 26, proofCount: 2000, diffBytes: 256 * MiB, diffChanges: [1, 16, 256, 4096],
     },
   },
