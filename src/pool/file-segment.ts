@@ -1,6 +1,6 @@
 /**
  * Hashing one segment of a file where it lies, in the thread that runs the task (a pool worker,
- * or the main thread while the pool starts): from a memory mapping of its bytes or, where
+ * or the calling thread, which hashes too): from a memory mapping of its bytes or, where
  * mapping is off or impossible, with positioned reads into a buffer the thread reuses. The
  * build opens the file once and every thread uses that descriptor; file data never crosses
  * threads.
@@ -17,8 +17,8 @@ export type FileRange = Extract<SegmentSource, { path: string }>;
 let buffer = new Uint8Array(0);
 
 /**
- * Bytes read and hashed per step of a file segment read without a mapping: a few blocks that stay in the core's L2
- * cache between the read that copies them and the hash that reads them (measured on Zen 4,
+ * Bytes read and hashed per step of a file segment read without a mapping: a few blocks that
+ * stay in the core's L2 cache between the read that copies them and the hash that reads them (measured on Zen 4,
  * 1 GiB page-cached: the read's cost halves from 8 MiB steps to 256 KiB ones) — but at least
  * kStepBlocks blocks, so multi-message kernels (SHA-NI ×4) still get a full set of lanes.
  */
