@@ -120,7 +120,8 @@ async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promis
   try {
     await runWindowed(pool, plan.segmentCount, 2 * workers, jobFor, accept, signal, inThread);
   } finally {
-    await (await pool)?.release();
+    // A pool that failed to start has nothing to release; runWindowed rejected with why.
+    await (await pool?.catch(() => undefined))?.release();
   }
 
   const after = await file.stat({ bigint: true });
@@ -176,7 +177,14 @@ async function runWindowed(
   };
   const more = (): boolean => next < count && failure === undefined && !signal?.aborted;
   const runInPool = async (): Promise<void> => {
-    const pool = (await starting)!;
+    let pool: HashPool;
+    try {
+      pool = (await starting)!;
+    } catch (error) {
+      // The pool could not start: stop this thread's hashing too, and reject with why.
+      failure ??= error;
+      return;
+    }
     while (more()) {
       const job = jobFor(next++);
       try {
