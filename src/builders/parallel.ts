@@ -7,8 +7,8 @@
  * tree's level k: 32 bytes per segment, so 4 MiB per TiB at 8 MiB segments), and builds the
  * levels above them at the end.
  *
- * At most 2 × threads segments are in flight, so memory is bounded by threads × segment size
- * whatever the file size.
+ * At most 4 segments per worker are in flight (each a mapping while it is hashed, and a few KiB
+ * of levels after), so memory is bounded by threads × segment size whatever the file size.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
@@ -48,6 +48,9 @@ export class SegmentError extends MerkleError {
     this.segmentIndex = segmentIndex;
   }
 }
+
+/** Segments a worker holds at once while the calling thread hashes too (see below). */
+const kTasksPerWorker = 4;
 
 export async function treeFromFileParallel(build: ParallelFileBuild): Promise<ParallelFileResult> {
   const { path } = build;
@@ -112,13 +115,15 @@ async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promis
   // defines the hashing, so then a pool of `threads` does it all.
   const injected = build.workerFile !== undefined;
   const workers = injected ? build.threads : build.threads - 1;
-  // Two tasks per worker while this thread hashes too: the next one is then already queued in
-  // the worker when this thread is busy and cannot hand it over. (A worker that dies fails
-  // both its tasks; the error names the first to be reported.)
-  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker: injected ? 1 : 2, shared: !injected }) : undefined;
+  // Four tasks per worker while this thread hashes too: the next ones are then already queued
+  // in the worker when this thread is busy hashing and cannot hand any over (with two, a worker
+  // ran dry: 1 GiB, 2 threads, 0.219–0.235 s against 0.206–0.218 s with four, alternating). A
+  // worker that dies fails all its tasks; the error names the first to be reported.
+  const tasksPerWorker = injected ? 1 : kTasksPerWorker;
+  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker, shared: !injected }) : undefined;
   const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
   try {
-    await runWindowed(pool, plan.segmentCount, 2 * workers, jobFor, accept, signal, inThread);
+    await runWindowed(pool, plan.segmentCount, Math.max(2, tasksPerWorker) * workers, jobFor, accept, signal, inThread);
   } finally {
     // A pool that failed to start has nothing to release; runWindowed rejected with why.
     await (await pool?.catch(() => undefined))?.release();
