@@ -130,25 +130,33 @@ async function fileBuilds(o: TreeSuiteOptions, dataFile: string, progress: Progr
 
 async function fileBuildsOf(config: TreeConfig, o: TreeSuiteOptions, dataFile: string, progress: ProgressSink): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  {
-    for (const blockSize of o.fileBlockSizes) {
-      for (const threads of o.threads) {
-        progress(`trees: ${config.profile}/${config.hash} file build, ${o.fileBytes} bytes, block ${blockSize}, ${threads} thread(s)`);
-        let kernel = '';
-        // One build first, not counted: it starts the warm worker pool and settles the page
-        // cache, as in any process that builds more than one file.
-        await buildTree(dataFile, { ...config, blockSize, threads });
-        const seconds = await timeOnce(async () => {
-          kernel = (await buildTree(dataFile, { ...config, blockSize, threads })).kernel;
-        }, o.runs);
-        rows.push({ suite: 'trees', test: 'file-build', implementation: label(config), hash: config.hash, kernel, size: blockSize, threads, bytes: o.fileBytes, seconds, bytesPerSecond: o.fileBytes / seconds });
-      }
-      // One build with a tree file, for the tree-bytes / data-bytes ratio of real .mtree files.
-      const out = path.join(o.workDir, `tree-${config.hash}-${blockSize}.mtree`);
-      await buildTree(dataFile, { ...config, blockSize, out });
-      const treeBytes = (await stat(out)).size;
-      rows.push({ suite: 'overhead', test: 'tree-size', implementation: label(config), hash: config.hash, size: blockSize, bytes: o.fileBytes, extra: { treeBytes, ratio: treeBytes / o.fileBytes } });
+  const shapes = o.fileBlockSizes.flatMap((blockSize) => o.threads.map((threads) => ({ blockSize, threads })));
+  const build = (shape: { blockSize: number; threads: number }) => buildTree(dataFile, { ...config, ...shape });
+  // One build of each shape first, not counted: it starts the warm worker pool and settles
+  // the page cache, as in any process that builds more than one file. Then the shapes take
+  // turns, run by run, so drift in the machine's speed hits them alike: the targets compare
+  // them with each other (2 threads against 1, 4 KiB blocks against 64 KiB).
+  progress(`trees: ${config.profile}/${config.hash} file builds of ${o.fileBytes} bytes, ${shapes.length} shapes in turn × ${o.runs} run(s)`);
+  let kernel = '';
+  for (const shape of shapes) kernel = (await build(shape)).kernel;
+  const seconds = shapes.map((): number[] => []);
+  for (let run = 0; run < o.runs; run++) {
+    for (const [i, shape] of shapes.entries()) {
+      const start = secondsNow();
+      await build(shape);
+      seconds[i]!.push(secondsNow() - start);
     }
+  }
+  for (const [i, { blockSize, threads }] of shapes.entries()) {
+    const median = percentile(seconds[i]!, 50);
+    rows.push({ suite: 'trees', test: 'file-build', implementation: label(config), hash: config.hash, kernel, size: blockSize, threads, bytes: o.fileBytes, seconds: median, bytesPerSecond: o.fileBytes / median });
+  }
+  for (const blockSize of o.fileBlockSizes) {
+    // One build with a tree file, for the tree-bytes / data-bytes ratio of real .mtree files.
+    const out = path.join(o.workDir, `tree-${config.hash}-${blockSize}.mtree`);
+    await buildTree(dataFile, { ...config, blockSize, out });
+    const treeBytes = (await stat(out)).size;
+    rows.push({ suite: 'overhead', test: 'tree-size', implementation: label(config), hash: config.hash, size: blockSize, bytes: o.fileBytes, extra: { treeBytes, ratio: treeBytes / o.fileBytes } });
   }
   return rows;
 }
