@@ -52,6 +52,10 @@ describe('parallel file builds equal in-memory builds', () => {
           expect(got.bytes, where).toBe(size);
           expect(got.levels!.levels.map(hex), where).toEqual(want.levels!.levels.map(hex));
           expect(got.ambiguous, where).toBe(want.ambiguous);
+          // Without kept levels the hashing threads send back segment roots only.
+          const rootOnly = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, mmap });
+          expect(hex(rootOnly.root), `${where}, roots only`).toBe(hex(want.root));
+          expect(rootOnly.ambiguous, `${where}, roots only`).toBe(want.ambiguous);
         }
       }
     }

@@ -97,13 +97,17 @@ async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promis
       segmentIndex: index,
       firstLeaf: segmentAt(plan, size, index).firstLeaf,
       topLevel: k,
+      // Without a sink only the segment roots are kept; the last segment still sends every
+      // level, whose ends tell whether the tree is ambiguous (CVE-2012-2459).
+      topOnly: sink === undefined && index !== plan.segmentCount - 1,
     };
     return { task, byteOffset, byteLength };
   };
 
   const accept = async ({ task, byteLength }: SegmentJob, levels: Uint8Array): Promise<void> => {
     const index = task.segmentIndex;
-    await assembler.accept(index, Math.ceil(byteLength / blockSize), levels, index === plan.segmentCount - 1);
+    if (task.topOnly) assembler.acceptTop(index, levels);
+    else await assembler.accept(index, Math.ceil(byteLength / blockSize), levels, index === plan.segmentCount - 1);
     bytesDone += byteLength;
     build.onProgress?.({ bytesDone, bytesTotal: fileSize });
   };

@@ -65,6 +65,11 @@ export class SegmentAssembler {
     }
   }
 
+  /** acceptTop takes segment `index`'s top node alone (a build that keeps no lower levels). */
+  acceptTop(index: number, root: Uint8Array): void {
+    this.#keepRoot(index, root);
+  }
+
   /** finish builds the levels above the `segmentCount` segment roots and returns the root. */
   async finish(segmentCount: number): Promise<{ root: Uint8Array; ambiguous: boolean }> {
     const upper = buildLevels(this.#roots, segmentCount, this.#hasher, this.#lone);

@@ -37,7 +37,7 @@ export function hashFileSegment(task: SegmentTask, source: FileRange, hasher: Tr
       const mapped = mapper && !('unavailable' in mapper) && hashMappedLeaves(mapper, task, source, window, hasher, level0);
       if (!mapped) hashReadLeaves(task, source, window, hasher, level0);
     }
-  });
+  }, task.topOnly);
 }
 
 /**

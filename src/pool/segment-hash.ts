@@ -23,10 +23,14 @@ export async function taskHasher(task: Pick<SegmentTask, 'profile' | 'hash' | 'b
   return (await loaded).hasher;
 }
 
+/** This thread's buffer for the levels of segments whose lower levels are not kept. */
+let scratch = new Uint8Array(0);
+
 /**
  * hashSegmentWith makes the levels 0..topLevel of a segment of `leafCount` leaves: `leaves`
  * fills level 0 (leafCount digests), then the levels above are built by the profile's rule.
- * The segment must not be the whole tree's top (the root is made by the caller).
+ * The segment must not be the whole tree's top (the root is made by the caller). `topOnly`:
+ * return level topLevel alone, the lower levels built in a buffer this thread reuses.
  */
 export function hashSegmentWith(
   leafCount: number,
@@ -34,10 +38,13 @@ export function hashSegmentWith(
   hasher: TreeHasher,
   lone: LoneNodeRule,
   leaves: (level0: Uint8Array) => void,
+  topOnly = false,
 ): Uint8Array {
   const d = hasher.digestSize;
   const widths = segmentLevelWidths(leafCount, topLevel);
-  const out = new Uint8Array(widths.reduce((sum, w) => sum + w, 0) * d);
+  const bytes = widths.reduce((sum, w) => sum + w, 0) * d;
+  if (topOnly && scratch.length < bytes) scratch = new Uint8Array(bytes);
+  const out = topOnly ? scratch.subarray(0, bytes) : new Uint8Array(bytes);
   let offset = 0;
   let level = out.subarray(0, widths[0]! * d);
   leaves(level);
@@ -49,7 +56,7 @@ export function hashSegmentWith(
     out.set(next, offset);
     level = out.subarray(offset, offset + widths[l]! * d);
   }
-  return out;
+  return topOnly ? level.slice() : out;
 }
 
 /**

@@ -31,4 +31,9 @@ export interface SegmentTask {
   readonly segmentIndex: number;
   readonly firstLeaf: number;
   readonly topLevel: number;
+  /**
+   * Answer with the segment's top node (level topLevel) only: the build keeps no lower levels
+   * (no tree file, no levels in memory), so hashing threads need not send them back.
+   */
+  readonly topOnly?: boolean;
 }
