@@ -1,6 +1,7 @@
 /**
- * The hashing pool: piscina worker threads running dist/pool/worker.js. Threading is a
- * parameter of the build, not of the hash: each task is one segment.
+ * The file builder's hashing pool: piscina worker threads running dist/pool/worker.js.
+ * Threading is a parameter of the build, not of the hash: each task is one file segment.
+ * (Streams run on plain worker threads: segment-workers.ts.)
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +19,6 @@ export function defaultThreads(): number {
 
 export interface HashPool {
   run(task: SegmentTask): Promise<Uint8Array>;
-  /** destroy ends the workers (a shared pool: for every user). */
-  destroy(): Promise<void>;
   /** release says this build is done with the pool: a private one is destroyed, a shared one stays warm. */
   release(): Promise<void>;
 }
@@ -63,6 +62,7 @@ export function createHashPool(threads: number, workerFile: string = kWorkerFile
   return pool;
 }
 
+/** startPool starts a pool: a shared one outlives the build that started it. */
 async function startPool(threads: number, workerFile: string, tasksPerWorker: number, shared: boolean): Promise<HashPool> {
   const { Piscina } = await import('piscina');
   const pool = new Piscina({
@@ -76,15 +76,8 @@ async function startPool(threads: number, workerFile: string, tasksPerWorker: nu
     // the thread handing them out cannot always answer at once.
     concurrentTasksPerWorker: tasksPerWorker,
   });
-  const destroy = async (): Promise<void> => {
-    for (const [key, value] of sharedPools) if ((await value) === self) sharedPools.delete(key);
-    await pool.destroy();
+  return {
+    run: (task) => pool.run(task) as Promise<Uint8Array>,
+    release: shared ? async () => {} : () => pool.destroy(),
   };
-  const self: HashPool = {
-    // A stream segment's bytes are transferred to the worker, not copied.
-    run: (task) => pool.run(task, 'data' in task.source ? { transferList: [task.source.data.buffer as ArrayBuffer] } : {}) as Promise<Uint8Array>,
-    destroy,
-    release: shared ? async () => {} : destroy,
-  };
-  return self;
 }
