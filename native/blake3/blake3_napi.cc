@@ -7,9 +7,9 @@
 // run them on worker threads when they want parallelism.
 #include "blake3_napi.h"
 
-#include <cmath>
 #include <string>
 
+#include "../common/napi_args.h"
 #include "blake3_batch.h"
 #include "blake3_dispatch.h"
 
@@ -31,12 +31,7 @@ bool IsBytes(const Napi::Value& v) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
 }
 
-// IsCount accepts a non-negative integer Number exactly representable as a double.
-bool IsCount(const Napi::Value& v) {
-  if (!v.IsNumber()) return false;
-  const double d = v.As<Napi::Number>().DoubleValue();
-  return d >= 0 && d <= 9007199254740991.0 && std::floor(d) == d;
-}
+using merkle::IsCount;
 
 size_t CountOf(const Napi::Value& v) { return static_cast<size_t>(v.As<Napi::Number>().DoubleValue()); }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "../common/napi_args.h"
 #include "mapped_range.h"
 
 namespace merkle {
@@ -20,12 +21,6 @@ struct Mapping {
 // The live mappings of this thread's JS environment, by their first byte. Each worker thread
 // has its own environment, and an ArrayBuffer's finalizer runs on its environment's thread.
 thread_local std::unordered_map<const void*, Mapping*> t_live;
-
-bool IsCount(const Napi::Value& v) {
-  if (!v.IsNumber()) return false;
-  const double d = v.As<Napi::Number>().DoubleValue();
-  return d >= 0 && d <= 9007199254740991.0 && d == static_cast<double>(static_cast<int64_t>(d));
-}
 
 void ReleaseMapping(Napi::Env, void* data, Mapping* mapping) {
   if (!mapping->unmapped) {
