@@ -30,7 +30,7 @@ beforeAll(async () => {
  */
 function buildAndKill(args: string[], checkpointDir: string, afterMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), ...args], { stdio: 'ignore' });
     const poll = setInterval(() => {
       if (!existsSync(path.join(checkpointDir, 'checkpoint.json'))) return;
       clearInterval(poll);
@@ -67,7 +67,7 @@ describe('checkpoint and resume', () => {
     const data = readFileSync(dataFile);
     // Kill a stdin build part-way by feeding it only half the data and then killing it.
     await new Promise<void>((resolve) => {
-      const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'build', '-', ...kArgs, '--checkpoint', checkpoint], {
+      const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'build', '-', ...kArgs, '--checkpoint', checkpoint], {
         stdio: ['pipe', 'ignore', 'ignore'],
       });
       child.stdin.on('error', () => undefined);

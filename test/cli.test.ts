@@ -1,5 +1,5 @@
 /**
- * The CLI contract, by spawning bin/merkle.js: stdout, exit codes, and one-line errors that
+ * The CLI contract, by spawning bin/merkle.cjs: stdout, exit codes, and one-line errors that
  * name the option, file or line. The library is the oracle for roots.
  */
 import { spawnSync } from 'node:child_process';
@@ -229,7 +229,7 @@ describe('interrupts and progress', () => {
     expect(merkle(['build', dataFile, '-o', out]).code).toBe(0);
     const before = readFileSync(out);
     const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'build', big, '--block-size', '4KiB', '--segment-size', '256KiB', '--threads', '1', '--progress', '-o', out], {
+      const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'build', big, '--block-size', '4KiB', '--segment-size', '256KiB', '--threads', '1', '--progress', '-o', out], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';

@@ -161,7 +161,7 @@ describe.skipIf(kNoReader !== undefined)('native fd reader', () => {
   });
 
   it('`merkle build -` stops at Ctrl-C (SIGINT) while its stdin is open and silent', async () => {
-    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'build', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'build', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

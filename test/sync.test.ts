@@ -346,7 +346,7 @@ describe('merkle serve and merkle sync (CLI)', () => {
     const remote = randomBuffer(256 * 1024, random);
     await writeFile(file('remote.bin'), remote);
     expect(merkle(['build', file('remote.bin'), '--block-size', '1KiB', '-o', file('remote.mtree')]).code).toBe(0);
-    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'serve', file('remote.mtree'), '--data', file('remote.bin'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'serve', file('remote.mtree'), '--data', file('remote.bin'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     closers.push(async () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -364,7 +364,7 @@ describe('merkle serve and merkle sync (CLI)', () => {
     changeBlocks(local, 1024, 4, random);
     await writeFile(file('local.bin'), local);
     const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const sync = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'sync', url, file('local.bin'), '--tree', file('local.mtree'), '--json']);
+      const sync = spawn(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'sync', url, file('local.bin'), '--tree', file('local.mtree'), '--json']);
       let stdout = '';
       sync.stdout.on('data', (chunk) => (stdout += chunk));
       sync.on('exit', (code) => resolve({ code, stdout }));
@@ -381,7 +381,7 @@ describe('merkle serve and merkle sync (CLI)', () => {
   it('exits 1 and leaves the file when the peer cannot be reached', async () => {
     await copyFile(path.join(kRepoRoot, 'package.json'), file('local.bin'));
     const before = await readFile(file('local.bin'));
-    const result = spawnSync(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), 'sync', 'http://127.0.0.1:1', file('local.bin')], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), 'sync', 'http://127.0.0.1:1', file('local.bin')], { encoding: 'utf8' });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/sync aborted, .* unchanged: .*ERR_SYNC_REMOTE/);
     expect(Buffer.compare(await readFile(file('local.bin')), before)).toBe(0);

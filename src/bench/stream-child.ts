@@ -5,7 +5,7 @@
  *
  *   node stream-child.js --stdin BLOCK_SIZE THREADS
  *     runs the CLI's own `merkle build - --block-size BLOCK_SIZE --threads THREADS --json`
- *     (the same main() as bin/merkle.js) on this process's standard input: the bench pipes
+ *     (the same main() as bin/merkle.cjs) on this process's standard input: the bench pipes
  *     `dd if=/dev/zero` or `cat FILE` into it.
  *   node stream-child.js --generate TOTAL_BYTES BLOCK_SIZE THREADS
  *     builds in-process from an async iterable that yields one reused 1 MiB buffer (its first

@@ -177,7 +177,7 @@ async function b3sumRows(o: TreeSuiteOptions, dataFile: string, progress: Progre
   return rows;
 }
 
-const kCli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'merkle.js');
+const kCli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'merkle.cjs');
 
 /**
  * Whole commands, start-up included, the way a user runs them: `merkle build` beside
@@ -228,7 +228,8 @@ interface StreamChildResult {
 }
 
 const MiB = 1024 * 1024;
-const kStreamChild = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stream-child.js');
+// By way of ../bench so that the path holds in dist/bench/ and in the CLI bundle (dist/cli/).
+const kStreamChild = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'stream-child.js');
 
 /**
  * pipedBuild runs `PRODUCER | node stream-child.js --stdin …`: the CLI's `merkle build -` on a

@@ -1,4 +1,4 @@
-/** Runs the built `merkle` binary (bin/merkle.js → dist/) as a child process. */
+/** Runs the built `merkle` binary (bin/merkle.cjs → dist/) as a child process. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 export function merkle(args: string[], options: { input?: string | Uint8Array; env?: Record<string, string> } = {}): CliResult {
-  const result = spawnSync(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.js'), ...args], {
+  const result = spawnSync(process.execPath, [path.join(kRepoRoot, 'bin', 'merkle.cjs'), ...args], {
     input: options.input,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
