@@ -7,6 +7,9 @@
  *     runs the CLI's own `merkle build - --block-size BLOCK_SIZE --threads THREADS --json`
  *     (the same main() as bin/merkle.cjs) on this process's standard input: the bench pipes
  *     `dd if=/dev/zero` or `cat FILE` into it.
+ *   node stream-child.js --read-only
+ *     the pipe alone: reads standard input to its end through the same native reader as
+ *     `merkle build -`, one default-sized segment buffer at a time, and hashes nothing.
  *   node stream-child.js --generate TOTAL_BYTES BLOCK_SIZE THREADS
  *     builds in-process from an async iterable that yields one reused 1 MiB buffer (its first
  *     4 bytes a counter, the rest zeros) until TOTAL_BYTES: the builder copies each chunk into
@@ -15,6 +18,8 @@
 import { readFileSync } from 'node:fs';
 import { buildTree } from '../build.js';
 import { main } from '../cli/main.js';
+import { fdSource, isFillableSource } from '../io/fd-source.js';
+import { kDefaultSegmentSize } from '../options.js';
 
 const kChunkBytes = 1024 * 1024;
 
@@ -57,12 +62,19 @@ if (mode === '--stdin') {
   if (code !== 0) throw new Error(`merkle build - exited ${code}: ${printed}`);
   const json = JSON.parse(printed) as { root: string; bytes: number; threads: number; kernel: string };
   built = { root: json.root, bytes: json.bytes, threads: json.threads, kernel: json.kernel };
+} else if (mode === '--read-only') {
+  const source = fdSource(0);
+  if (!isFillableSource(source)) throw new Error('the native fd reader is not available here');
+  const segment = new Uint8Array(kDefaultSegmentSize);
+  let bytes = 0;
+  for (let got = segment.length; got === segment.length; bytes += got) got = await source.fill(segment);
+  built = { root: '', bytes, threads: 1, kernel: 'none (read only)' };
 } else if (mode === '--generate') {
   const [total, blockSize, threads] = args;
   const tree = await buildTree(generate(Number(total)), { blockSize: Number(blockSize), threads: Number(threads), hash: 'sha256', profile: 'rfc9162' });
   built = { root: tree.rootHex, bytes: tree.bytes, threads: tree.threads, kernel: tree.kernel };
 } else {
-  throw new Error(`usage: stream-child.js --stdin BLOCK_SIZE THREADS | --generate TOTAL_BYTES BLOCK_SIZE THREADS (got ${mode})`);
+  throw new Error(`usage: stream-child.js --stdin BLOCK_SIZE THREADS | --read-only | --generate TOTAL_BYTES BLOCK_SIZE THREADS (got ${mode})`);
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ seconds, ...built, maxRssBytes: peakRssBytes() })}\n`);

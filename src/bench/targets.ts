@@ -129,10 +129,12 @@ export function evaluateTargets(rows: readonly BenchRow[], env: BenchEnvironment
       detail: `dd | merkle build - of ${mib(piped[0]!.bytes!)} → ${mib(piped.at(-1)!.bytes!)}: ${mib(rss(piped[0]!))} → ${mib(rss(piped.at(-1)!))} (lower ratio is better)` });
   }
   const pairedFile = generatedVsFile?.extra?.['fileBytesPerSecond'] as number | undefined;
+  const pipeOnly = rows.find((r) => r.test === 'stream-stdin-read-only' && !r.skipped);
+  const pipeNote = pipeOnly && pairedFile ? `; the pipe alone (the same dd into the same reader, nothing hashed): ${fmtRate(pipeOnly.bytesPerSecond!)}, ${(pipeOnly.bytesPerSecond! / pairedFile).toFixed(2)}× the file builder` : '';
   const catNote = sameBytes && pairedFile ? `; cat FILE | merkle build - (the file's own bytes, root checked): ${fmtRate(sameBytes.bytesPerSecond!)}, ${(sameBytes.bytesPerSecond! / pairedFile!).toFixed(2)}×` : '';
   results.push(judge('stream-vs-file', 'streaming throughput ≥ 0.8× the file builder (64 KiB blocks, same threads)',
     generatedVsFile?.bytesPerSecond, pairedFile, 0.8,
-    (o, t) => `dd if=/dev/zero | merkle build - ${fmtRate(o)} vs the file builder ${fmtRate(t)} on ${mib(generatedVsFile!.bytes!)} (${generatedVsFile!.threads} threads, medians of ${generatedVsFile!.extra!['pairs']} round(s) run in turn)${catNote}`,
+    (o, t) => `dd if=/dev/zero | merkle build - ${fmtRate(o)} vs the file builder ${fmtRate(t)} on ${mib(generatedVsFile!.bytes!)} (${generatedVsFile!.threads} threads, medians of ${generatedVsFile!.extra!['pairs']} round(s) run in turn)${pipeNote}${catNote}`,
     'needs the piped build at the file size (stream-stdin-vs-file)'));
 
   const proofFile = rows.find((r) => r.test === 'proof-file' && !r.skipped);

@@ -16,6 +16,7 @@ import type { HashName } from '../hash/types.js';
 import { openTree } from '../open-tree.js';
 import { proveInclusion, verifyProof, type NodeSource } from '../proofs.js';
 import type { ProfileName } from '../tree/profile.js';
+import { kDefaultSegmentSize } from '../options.js';
 import { importPeer } from './peers.js';
 import type { BenchRow, ProgressSink } from './results.js';
 import { percentile, secondsNow, timeOnce } from './timing.js';
@@ -253,7 +254,12 @@ const kStreamChild = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
  * that may use "$2" for `arg`. Needs a POSIX shell.
  */
 async function pipedBuild(producer: string, arg: string, threads: number): Promise<StreamChildResult> {
-  const script = `${producer} | "$0" "$1" --stdin 65536 ${threads}`;
+  return pipedChild(producer, arg, `--stdin 65536 ${threads}`);
+}
+
+/** pipedChild runs `PRODUCER | node stream-child.js MODE` (see pipedBuild). */
+async function pipedChild(producer: string, arg: string, mode: string): Promise<StreamChildResult> {
+  const script = `${producer} | "$0" "$1" ${mode}`;
   const { stdout } = await run('/bin/sh', ['-c', script, process.execPath, kStreamChild, arg], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as StreamChildResult;
 }
@@ -278,14 +284,19 @@ async function streaming(o: TreeSuiteOptions, dataFile: string, progress: Progre
   progress(`trees: dd and cat of ${o.fileBytes} bytes | merkle build -, against the file builder (${o.runs} round(s))`);
   const generatedRow = { ...base, test: 'stream-stdin-vs-file', bytes: o.fileBytes, threads };
   const sameBytesRow = { ...base, test: 'stream-stdin-file', bytes: o.fileBytes, threads };
+  // The pipe's own cost, the roofline of any piped build: the same dd into the same reader, nothing hashed.
+  const pipeOnlyRow = { suite: 'trees' as const, implementation: 'dd | read only (no hashing)', hash: 'none', size: kDefaultSegmentSize, test: 'stream-stdin-read-only', bytes: o.fileBytes, threads: 1 };
   try {
     if (o.fileBytes % MiB !== 0) throw new Error(`the file size must be whole MiB for dd, got ${o.fileBytes}`);
     const expected = (await buildTree(dataFile, config)).rootHex;
     const generated: StreamChildResult[] = [];
     const sameBytes: StreamChildResult[] = [];
+    const pipeOnly: StreamChildResult[] = [];
     const file: number[] = [];
+    const dd = `dd if=/dev/zero bs=1048576 count=${o.fileBytes / MiB} 2>/dev/null`;
     for (let i = 0; i < o.runs; i++) {
-      generated.push(await pipedBuild(`dd if=/dev/zero bs=1048576 count=${o.fileBytes / MiB} 2>/dev/null`, '', threads));
+      generated.push(await pipedBuild(dd, '', threads));
+      pipeOnly.push(await pipedChild(dd, '', '--read-only'));
       file.push(await timeOnce(() => buildTree(dataFile, config), 1));
       const piped = await pipedBuild('cat "$2"', dataFile, threads);
       if (piped.root !== expected) throw new Error(`the piped root ${piped.root} differs from the file builder's ${expected}`);
@@ -298,8 +309,11 @@ async function streaming(o: TreeSuiteOptions, dataFile: string, progress: Progre
       const last = results.at(-1)!;
       rows.push({ ...row, kernel: last.kernel, threads: last.threads, seconds, bytesPerSecond: o.fileBytes / seconds, extra: { producer, peakRssBytes: Math.max(...results.map((r) => r.maxRssBytes)), ...paired } });
     }
+    if (pipeOnly.some((r) => r.bytes !== o.fileBytes)) throw new Error(`the read-only child read ${pipeOnly.map((r) => r.bytes).join(', ')} bytes, want ${o.fileBytes}`);
+    const pipeSeconds = percentile(pipeOnly.map((r) => r.seconds), 50);
+    rows.push({ ...pipeOnlyRow, kernel: 'none', seconds: pipeSeconds, bytesPerSecond: o.fileBytes / pipeSeconds, extra: { producer: 'dd if=/dev/zero bs=1M', ...paired } });
   } catch (error) {
-    rows.push({ ...generatedRow, skipped: `piped builds failed: ${firstLine(error)}` }, { ...sameBytesRow, skipped: `piped builds failed: ${firstLine(error)}` });
+    rows.push({ ...generatedRow, skipped: `piped builds failed: ${firstLine(error)}` }, { ...sameBytesRow, skipped: `piped builds failed: ${firstLine(error)}` }, { ...pipeOnlyRow, skipped: `piped builds failed: ${firstLine(error)}` });
   }
 
   for (const bytes of o.streamBytes) {
