@@ -171,6 +171,23 @@ for (const { label, skip, get } of kKernelCases) {
       }
     });
 
+    // Whole batches of 128 equal blocks go to the lanes in contiguous runs (HashInLaneRuns in
+    // sha256_batch.cc); counts around the batch and lane multiples, every block distinct.
+    it('hashBlocks: counts around whole batches of 128 (lane runs), block sizes 1, 65, 4096 and 4097, prefixes -1 and 0', () => {
+      const k = get();
+      for (const blockSize of [1, 65, 4096, 4097]) {
+        for (const count of [127, 128, 129, 256, 256 + 16, 384 + 15]) {
+          for (const prefix of [-1, 0]) {
+            const data = seededBytes(count * blockSize, kSeed ^ (blockSize * 7919 + count));
+            const out = new Uint8Array(32 * count);
+            k.hashBlocks(data, blockSize, prefix, out);
+            const want = Array.from({ length: count }, (_, i) => hex(refMessage(data.subarray(i * blockSize, (i + 1) * blockSize), prefix)));
+            expect(digestsOf(out, count), `block ${blockSize} count ${count} prefix ${prefix}`).toEqual(want);
+          }
+        }
+      }
+    });
+
     for (const [prefix, double] of [
       [-1, false],
       [-1, true],

@@ -11,13 +11,13 @@ namespace {
 // the 16-lane AVX-512 kernel even on 64-byte node messages, which beats 8-lane AVX2.
 const Sha256Kernel kKernels[] = {
 #if defined(__x86_64__)
-    {"shani-avx512-x4", "shani-avx512", kCpuShaNi | kCpuAvx512, mt_sha256_many_shani_avx512_x4,
+    {"shani-avx512-x4", "shani-avx512", kCpuShaNi | kCpuAvx512, 4, mt_sha256_many_shani_avx512_x4,
      mt_sha256_pairs_shani_avx512_x3},
-    {"shani-x4", "shani", kCpuShaNi, mt_sha256_many_shani_x4, mt_sha256_pairs_shani_x3},
-    {"avx512-x16", "avx512", kCpuAvx512, mt_sha256_many_avx512_x16, mt_sha256_pairs_avx512_x16},
-    {"avx2-x8", "avx2", kCpuAvx2, mt_sha256_many_avx2_x8, mt_sha256_pairs_avx2_x8},
+    {"shani-x4", "shani", kCpuShaNi, 4, mt_sha256_many_shani_x4, mt_sha256_pairs_shani_x3},
+    {"avx512-x16", "avx512", kCpuAvx512, 16, mt_sha256_many_avx512_x16, mt_sha256_pairs_avx512_x16},
+    {"avx2-x8", "avx2", kCpuAvx2, 8, mt_sha256_many_avx2_x8, mt_sha256_pairs_avx2_x8},
 #endif
-    {"portable", "portable", 0, mt_sha256_many_portable, mt_sha256_pairs_portable},
+    {"portable", "portable", 0, 1, mt_sha256_many_portable, mt_sha256_pairs_portable},
 };
 constexpr size_t kKernelCount = sizeof(kKernels) / sizeof(kKernels[0]);
 

@@ -50,6 +50,7 @@ struct Sha256Kernel {
   const char* name;       // e.g. "shani-x4"; shown to users as HashKernel.kernel
   const char* isa;        // the MERKLE_KERNEL value that selects it, e.g. "shani"
   uint32_t cpu_features;  // CpuFeature bits the CPU must have
+  uint32_t lanes;         // messages `many` keeps in flight (message k of a call starts in lane k mod lanes)
   Sha256ManyFn many;
   Sha256PairsFn pairs;
 };
