@@ -87,4 +87,14 @@ describe('append and consistency', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(`${(await buildTree(data, { blockSize: 1024 })).rootHex}\n`);
   });
+
+  it('the CLI appends standard input (-)', async () => {
+    const data = randomBytes(seededRandom(21), 300_000);
+    writeFileSync(at('s1.bin'), data.subarray(0, 4096 * 10));
+    expect(merkle(['build', at('s1.bin'), '--block-size', '4KiB', '-o', at('s.mtree')]).code).toBe(0);
+    const result = merkle(['append', at('s.mtree'), '-', '--json'], { input: data.subarray(4096 * 10) });
+    expect(result.stderr).toBe('');
+    const printed = JSON.parse(result.stdout) as { root: string; leaves: number; oldLeaves: number };
+    expect(printed).toMatchObject({ root: (await buildTree(data, { blockSize: 4096 })).rootHex, oldLeaves: 10, leaves: Math.ceil(data.length / 4096) });
+  });
 });

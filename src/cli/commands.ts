@@ -409,7 +409,7 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
 `,
   async run(values, [treePath, morePath]) {
     const { appendToTree } = await import('../append.js');
-    const result = await appendToTree(treePath!, morePath === '-' ? process.stdin : morePath!, {
+    const result = await appendToTree(treePath!, morePath === '-' ? fdSource(0) : morePath!, {
       data: str(values, 'data'),
       out: str(values, 'out'),
     });
