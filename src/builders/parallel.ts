@@ -173,6 +173,7 @@ async function runWindowed(
   inThread?: (task: SegmentTask) => Promise<Uint8Array>,
 ): Promise<void> {
   let next = 0;
+  let inPool = 0; // segments handed to the pool and not yet back
   let failure: unknown;
   const fail = (job: SegmentJob, error: unknown): void => {
     if (failure !== undefined) return;
@@ -195,9 +196,15 @@ async function runWindowed(
       return;
     }
     while (more()) {
+      // Segments queued in a worker cannot be taken back, so at the end of a build this thread
+      // would wait while a worker works through its queue. While this thread hashes too, the
+      // pool holds no more segments than are still unassigned, and both finish together.
+      if (inThread && inPool >= count - next) break;
       const job = jobFor(next++);
+      inPool++;
       try {
-        await accept(job, await pool.run(job.task));
+        const levels = await pool.run(job.task).finally(() => inPool--);
+        await accept(job, levels);
       } catch (error) {
         fail(job, error);
       }

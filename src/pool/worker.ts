@@ -28,5 +28,12 @@ export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8A
     new Uint8Array(shared, 0, levels.length).set(levels);
     return levels.length;
   }
+  // piscina starts every task queued in this worker in one run of microtasks, and a reply is
+  // posted only a few microtask hops after its task's hashing ends: with four file segments
+  // queued, all four were hashed before the first reply went out. The main thread then saw
+  // results in bursts, refilled late, and the worker sat idle between bursts (1 GiB, 2 threads:
+  // both threads busy 93–96 % of the build). A turn of the event loop before each segment lets
+  // every reply go out as soon as its segment is hashed.
+  await new Promise((resolve) => setImmediate(resolve));
   return hashFileSegment(task, source, hasher);
 }
