@@ -67,7 +67,11 @@ if (mode === '--stdin') {
   if (!isFillableSource(source)) throw new Error('the native fd reader is not available here');
   const segment = new Uint8Array(kDefaultSegmentSize);
   let bytes = 0;
-  for (let got = segment.length; got === segment.length; bytes += got) got = await source.fill(segment);
+  for (;;) {
+    const got = await source.fill(segment);
+    bytes += got;
+    if (got < segment.length) break; // fill comes back short only at the end of the input
+  }
   built = { root: '', bytes, threads: 1, kernel: 'none (read only)' };
 } else if (mode === '--generate') {
   const [total, blockSize, threads] = args;
