@@ -257,6 +257,7 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   try {
     const built = await treeFromFileParallel({
       ...segmentedBuild(job),
+      segmentLevel: filled.segmentSizeGiven ? segmentedBuild(job).segmentLevel : undefined,
       path,
       signal: filled.signal,
       mmap: filled.mmap,

@@ -25,7 +25,11 @@ export interface BuildOptions {
   leaves?: LeafMode;
   /** Hashing threads for file inputs; default one per core. */
   threads?: number;
-  /** Bytes of data per pool task (rounded down to a power-of-two number of blocks); default 8 MiB. */
+  /**
+   * Bytes of data per pool task (rounded down to a power-of-two number of blocks). Default: for
+   * a file, 8 to 32 MiB by its size (at least 16 segments per thread, see fileSegmentBytes in
+   * builders/parallel.ts); for a stream, 8 MiB.
+   */
   segmentSize?: number;
   /**
    * Hash file segments from memory mappings where the platform allows (default true): no copy
@@ -65,6 +69,8 @@ export interface FilledBuildOptions {
   readonly leaves: LeafMode;
   readonly threads: number;
   readonly segmentSize: number;
+  /** Whether the caller gave segmentSize: if not, a file build picks its own by the file's size. */
+  readonly segmentSizeGiven: boolean;
   readonly mmap: boolean;
   readonly keepLevels?: boolean;
   readonly out?: string;
@@ -87,7 +93,7 @@ export const kDefaultBuildOptions = {
   threads: Math.max(1, availableParallelism()),
   segmentSize: kDefaultSegmentSize,
   mmap: true,
-} as const satisfies Omit<FilledBuildOptions, 'signal' | 'onProgress' | 'keepLevels'>;
+} as const satisfies Omit<FilledBuildOptions, 'signal' | 'onProgress' | 'keepLevels' | 'segmentSizeGiven'>;
 
 /** Largest block size: one block must fit a single read buffer. */
 export const kMaxBlockSize = 1024 ** 3;
@@ -178,6 +184,7 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
     leaves,
     threads,
     segmentSize,
+    segmentSizeGiven: options.segmentSize !== undefined,
     mmap: options.mmap ?? kDefaultBuildOptions.mmap,
     keepLevels: options.keepLevels,
     out: options.out,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/build.js';
 import { InputError } from '../src/errors.js';
-import { SegmentError } from '../src/builders/parallel.js';
+import { fileSegmentBytes, SegmentError } from '../src/builders/parallel.js';
 import { fileMapper } from '../src/store/mapped-file.js';
 import type { HashName } from '../src/hash/types.js';
 import { tempDir } from './helpers/cli.js';
@@ -75,6 +75,27 @@ describe('parallel file builds equal in-memory builds', () => {
     for (const [i, { data }] of inputs.entries()) {
       expect(hex(got[i]!.root), `sha256 ${i}`).toBe(hex((await buildTree(data, { blockSize: 1024 })).root));
       expect(hex(again[i]!.root), `b3tree ${i}`).toBe(hex((await buildTree(data, { blockSize: 1024, profile: 'b3tree' })).root));
+    }
+  });
+
+  it('picks the default segment size by the file size: 8-32 MiB, at least 16 segments per thread', () => {
+    const MiB = 1024 * 1024;
+    expect(fileSegmentBytes(0, 2)).toBe(8 * MiB);
+    expect(fileSegmentBytes(512 * MiB - 1, 2)).toBe(8 * MiB);
+    expect(fileSegmentBytes(512 * MiB, 2)).toBe(16 * MiB);
+    expect(fileSegmentBytes(1024 * MiB, 2)).toBe(32 * MiB);
+    expect(fileSegmentBytes(1024 * MiB, 4)).toBe(16 * MiB);
+    expect(fileSegmentBytes(1024 * MiB * 1024 * 1024, 2)).toBe(32 * MiB);
+    expect(fileSegmentBytes(1024 * MiB, 1)).toBe(32 * MiB);
+  });
+
+  it('a file of several default-sized segments (no segmentSize given) has the in-memory root', async () => {
+    const data = randomBytes(seededRandom(31), 2 * 8 * 1024 * 1024 + 4096 * 3 + 5);
+    const file = path.join(dir, 'default-segments.bin');
+    writeFileSync(file, data);
+    for (const threads of [1, 2]) {
+      const got = await buildTree(file, { blockSize: 4096, threads });
+      expect(hex(got.root), `threads ${threads}`).toBe(hex((await buildTree(data, { blockSize: 4096 })).root));
     }
   });
 

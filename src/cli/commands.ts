@@ -104,8 +104,9 @@ Tree:
 
 Speed:
   --threads N         hashing threads for file inputs (default: one per core, here ${kDefaultBuildOptions.threads})
-  --segment-size N    data per worker task (default ${formatByteSize(kDefaultSegmentSize)}; rounded down to a
-                      power-of-two number of blocks)
+  --segment-size N    data per worker task, rounded down to a power-of-two number of blocks
+                      (default: for a file 8-32 MiB by its size, at least 16 per thread; for
+                      stdin ${formatByteSize(kDefaultSegmentSize)})
   --no-mmap           read file segments with read(2) instead of hashing them from memory
                       mappings (mappings are the default: no copy out of the page cache)
   --progress, --no-progress
