@@ -2,13 +2,14 @@
  * The parallel file builder. The file is cut into segments of 2^k blocks; pool workers hash
  * whole segments, each mapping (or reading) its own byte range; results may arrive in any
  * order. This thread hashes segments too (one per turn of the event loop), beside a pool of
- * threads − 1 workers; with one thread there is no pool. The main
- * thread writes each segment's levels at their final places, keeps the segment roots (the
- * tree's level k: 32 bytes per segment, so 1 MiB per TiB at 32 MiB segments), and builds the
- * levels above them at the end.
+ * threads − 1 workers; with one thread there is no pool. The main thread writes each
+ * segment's levels at their final places, keeps the segment roots (the tree's level k: 32
+ * bytes per segment, so 1 MiB per TiB at 32 MiB segments), and builds the levels above them
+ * at the end.
  *
- * Segments are 8 to 32 MiB by default (fileSegmentBytes). At most 4 segments per worker are in flight (each a mapping while it is hashed, and a few KiB
- * of levels after), so memory is bounded by threads × segment size whatever the file size.
+ * Segments are 8 to 32 MiB by default (fileSegmentBytes). At most 4 segments per worker are
+ * in flight (each a mapping while it is hashed, and a few KiB of levels after), so memory is
+ * bounded by threads × segment size whatever the file size.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
