@@ -255,9 +255,10 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
     return teeSinks(memory, writer);
   };
   try {
+    const segmented = segmentedBuild(job);
     const built = await treeFromFileParallel({
-      ...segmentedBuild(job),
-      segmentLevel: filled.segmentSizeGiven ? segmentedBuild(job).segmentLevel : undefined,
+      ...segmented,
+      segmentLevel: filled.segmentSizeGiven ? segmented.segmentLevel : undefined,
       path,
       signal: filled.signal,
       mmap: filled.mmap,

@@ -95,7 +95,7 @@ async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promis
   if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
   const fileSize = Number(before.size);
   const size = Math.ceil(fileSize / blockSize);
-  const segmentLevel = build.segmentLevel ?? segmentLevelForBytes(blockSize, Math.max(blockSize, fileSegmentBytes(fileSize, build.threads)));
+  const segmentLevel = build.segmentLevel ?? segmentLevelForBytes(blockSize, fileSegmentBytes(fileSize, build.threads));
   const plan = planSegments(Math.max(size, 1), segmentLevel);
   const sink = await build.createSink?.({ leafCount: size, dataLength: fileSize, source: { size: fileSize, mtimeNs: before.mtimeNs } });
 
