@@ -14,14 +14,14 @@ import type { SegmentedBuild } from './builders/segment-assembly.js';
 import type { StreamTreeBuilder } from './builders/stream.js';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
-import { isFillableSource, type FillableSource } from './io/fd-source.js';
+import { isFillableSource, type FillableSource } from './io/fillable.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from './store/format.js';
 import type { SpillLevelSink } from './store/spill.js';
-import { createTreeFileWriter, writeTreeFile, type TreeFileWriter } from './store/writer.js';
+import type { TreeFileWriter } from './store/writer.js';
 import type { TreeLevels } from './tree/build.js';
 import type { TreeHasher } from './tree/hasher.js';
 import { kProfiles, type Profile, type ProfileName } from './tree/profile.js';
@@ -223,6 +223,7 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
     throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
   }
   if (filled.out) {
+    const { writeTreeFile } = await import('./store/writer.js');
     await writeTreeFile(filled.out, treeFileMeta(job, leafMode, { leafCount: levels.size, dataLength: bytes }), levels, { signal: filled.signal });
   }
   return { root: levels.root, size: levels.size, bytes, ambiguous: levels.ambiguous, threads: 1, levels, leafMode };
@@ -251,7 +252,10 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   let writer: TreeFileWriter | undefined;
   const createSink = async (tree: { leafCount: number; dataLength: number; source: SourceIdentity }): Promise<LevelSink | undefined> => {
     if (filled.keepLevels) memory = new MemoryLevelSink(tree.leafCount, hasher.digestSize);
-    if (filled.out) writer = await createTreeFileWriter(filled.out, treeFileMeta(job, 'blocks', tree), { signal: filled.signal });
+    if (filled.out) {
+      const { createTreeFileWriter } = await import('./store/writer.js');
+      writer = await createTreeFileWriter(filled.out, treeFileMeta(job, 'blocks', tree), { signal: filled.signal });
+    }
     return teeSinks(memory, writer);
   };
   try {

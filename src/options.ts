@@ -8,7 +8,7 @@ import { InputError } from './errors.js';
 import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
 import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
 
-import { kLeafModes, type LeafMode } from './store/format.js';
+import { kLeafModes, type LeafMode } from './store/leaf-modes.js';
 
 export type { LeafMode };
 

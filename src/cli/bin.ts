@@ -4,12 +4,8 @@
  */
 import { main } from './main.js';
 
-// A reader that stops early (`merkle backends | head`) is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
+// Standard output goes through writeOut (output.ts), which also ends the process quietly when
+// its reader stops early (`merkle backends | head`).
 void main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { BenchPreset } from '../bench/run.js';
 import type { Command } from './commands.js';
 import { EXIT_OK, UsageError } from './exit.js';
+import { writeOut } from './output.js';
 
 const bench: Command = {
   name: 'bench',
@@ -44,8 +45,8 @@ are absent (openssl, b3sum) are reported as skipped.
       progress: (message) => process.stderr.write(`bench: ${message}\n`),
     });
     process.stderr.write(`bench: wrote ${files.join(', ')}\n`);
-    if (values['json']) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else process.stdout.write(`${targetTable(report.targets)}\n`);
+    if (values['json']) writeOut(`${JSON.stringify(report, null, 2)}\n`);
+    else writeOut(`${targetTable(report.targets)}\n`);
     return EXIT_OK;
   },
 };

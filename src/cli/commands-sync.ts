@@ -9,11 +9,12 @@ import type { OpenTree } from '../open-tree.js';
 import type { IndexRange } from '../tree/diff.js';
 import type { Command } from './commands.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
+import { writeOut } from './output.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 const rangeText = (r: IndexRange) => (r.end - r.begin === 1 ? `${r.begin}` : `${r.begin}..${r.end - 1}`);
@@ -57,11 +58,11 @@ Exit status: 0 the trees are equal, 1 they differ, 2 usage or input error (incom
     if (values.json) {
       printJson({ ...result, added: result.added ?? null, removed: result.removed ?? null });
     } else {
-      if (result.equal) process.stdout.write('equal\n');
-      for (const range of result.ranges) process.stdout.write(`differ  ${rangeText(range)}\n`);
-      if (result.added) process.stdout.write(`added   ${rangeText(result.added)}\n`);
-      if (result.removed) process.stdout.write(`removed ${rangeText(result.removed)}\n`);
-      process.stdout.write(`nodes compared: ${result.nodesCompared}\n`);
+      if (result.equal) writeOut('equal\n');
+      for (const range of result.ranges) writeOut(`differ  ${rangeText(range)}\n`);
+      if (result.added) writeOut(`added   ${rangeText(result.added)}\n`);
+      if (result.removed) writeOut(`removed ${rangeText(result.removed)}\n`);
+      writeOut(`nodes compared: ${result.nodesCompared}\n`);
     }
     return result.equal ? EXIT_OK : EXIT_FAILED;
   },
@@ -87,12 +88,12 @@ Exit status: 0 all replicas agree, 1 some diverge, 2 usage or input error.
     if (values.json) {
       printJson(report);
     } else {
-      process.stdout.write(`majority ${report.majorityRoot} (${report.majority.length} of ${paths.length}${report.tie ? ', tie' : ''})\n`);
+      writeOut(`majority ${report.majorityRoot} (${report.majority.length} of ${paths.length}${report.tie ? ', tie' : ''})\n`);
       for (const replica of report.divergent) {
         const parts = replica.ranges.map(rangeText);
         if (replica.added) parts.push(`added ${rangeText(replica.added)}`);
         if (replica.removed) parts.push(`lacks ${rangeText(replica.removed)}`);
-        process.stdout.write(`diverges ${replica.name}: ${parts.join(', ')}\n`);
+        writeOut(`diverges ${replica.name}: ${parts.join(', ')}\n`);
       }
     }
     return report.agree ? EXIT_OK : EXIT_FAILED;
@@ -124,7 +125,7 @@ Runs until interrupted (SIGINT or SIGTERM).
     const tree = await openTree(treePath!);
     const line = values.json ? JSON.stringify({ url: server.url, root: tree.rootHex, leaves: tree.size }) : `serving ${treePath} (root ${tree.rootHex}) at ${server.url}`;
     await tree.close();
-    process.stdout.write(`${line}\n`);
+    writeOut(`${line}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -169,7 +170,7 @@ Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mi
     if (values.json) {
       printJson(report);
     } else {
-      process.stdout.write(
+      writeOut(
         report.changed
           ? `synced ${localPath}: ${report.blocksPatched} blocks patched, ${report.bytesTransferred} bytes in ${report.roundTrips} round trips (${(report.ratio * 100).toFixed(3)}% of a full copy)\n`
           : `${localPath} already equal (root ${report.root})\n`,

@@ -7,7 +7,6 @@ import type { ParseArgsConfig } from 'node:util';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
-import { fdSource } from '../io/fd-source.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
 import type { OpenTree } from '../open-tree.js';
@@ -15,6 +14,7 @@ import type { LeafClaim, Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
+import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
 import { kBenchCommands } from './commands-bench.js';
@@ -49,7 +49,13 @@ const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
 const str = (values: Values, key: string): string | undefined => values[key] as string | undefined;
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Standard input as a build source; its reader (and node:tty with it) loads only when asked for. */
+async function stdinSource(): Promise<AsyncIterable<Uint8Array>> {
+  const { fdSource } = await import('../io/fd-source.js');
+  return fdSource(0);
 }
 
 function parseThreads(text: string | undefined): number | undefined {
@@ -134,7 +140,7 @@ Crash safety (block leaves, file or - input):
     }
     const threads = parseThreads(str(values, 'threads'));
     const segmentSizeText = str(values, 'segment-size');
-    const showProgress = values['no-progress'] ? false : Boolean(values.progress) || process.stderr.isTTY;
+    const showProgress = values['no-progress'] ? false : Boolean(values.progress) || stderrIsTerminal();
     const bar = showProgress ? createProgressBar(process.stderr) : undefined;
     const abort = new AbortController();
     const onSigint = () => abort.abort(new InputError('interrupted (SIGINT)'));
@@ -153,7 +159,7 @@ Crash safety (block leaves, file or - input):
       out: str(values, 'out'),
       checkpoint: checkpointOptions(values),
     };
-    const source = input === '-' ? fdSource(0) : input!;
+    const source = input === '-' ? await stdinSource() : input!;
     let tree;
     try {
       tree = await buildTree(source, options, cliOptionName);
@@ -179,7 +185,7 @@ Crash safety (block leaves, file or - input):
         ...(tree.out ? { out: tree.out } : {}),
       });
     } else {
-      process.stdout.write(`${tree.rootHex}\n`);
+      writeOut(`${tree.rootHex}\n`);
     }
     return EXIT_OK;
   },
@@ -259,7 +265,7 @@ verifies; exit 1 and the reason on stderr when it does not.
     }
     const { verifyProof } = await import('../proofs.js');
     await verifyProof(proof, { root: str(values, 'root'), leaf, backend: backend as 'auto' | undefined });
-    process.stdout.write('valid\n');
+    writeOut('valid\n');
     return EXIT_OK;
   },
 };
@@ -282,9 +288,9 @@ the backend 'auto' picks.
       return EXIT_OK;
     }
     for (const report of reports) {
-      process.stdout.write(`${report.hash} (auto: ${report.auto ?? 'none'})\n`);
+      writeOut(`${report.hash} (auto: ${report.auto ?? 'none'})\n`);
       for (const b of report.backends) {
-        process.stdout.write(`  ${b.backend.padEnd(7)} ${b.kernel ?? `unavailable: ${b.unavailable}`}\n`);
+        writeOut(`  ${b.backend.padEnd(7)} ${b.kernel ?? `unavailable: ${b.unavailable}`}\n`);
       }
     }
     return EXIT_OK;
@@ -384,7 +390,7 @@ root, and the data source's size and mtime when it was built from a file.
       for (const [key, value] of Object.entries(summary)) {
         if (value === null) continue;
         const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-        process.stdout.write(`${key.padEnd(14)} ${text}\n`);
+        writeOut(`${key.padEnd(14)} ${text}\n`);
       }
     });
     return EXIT_OK;
@@ -410,12 +416,12 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
 `,
   async run(values, [treePath, morePath]) {
     const { appendToTree } = await import('../append.js');
-    const result = await appendToTree(treePath!, morePath === '-' ? fdSource(0) : morePath!, {
+    const result = await appendToTree(treePath!, morePath === '-' ? await stdinSource() : morePath!, {
       data: str(values, 'data'),
       out: str(values, 'out'),
     });
     if (values.json) printJson({ root: result.rootHex, oldLeaves: result.oldSize, leaves: result.size, bytes: result.bytes, out: result.out });
-    else process.stdout.write(`${result.rootHex}\n`);
+    else writeOut(`${result.rootHex}\n`);
     return EXIT_OK;
   },
 };

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { kCommands, type Command } from './commands.js';
 import { describeError, exitCodeFor, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+import { writeOut } from './output.js';
 
 const kUsage = `merkle — build, prove and compare Merkle trees over large data
 
@@ -28,7 +29,7 @@ async function runCommand(command: Command, argv: string[]): Promise<number> {
   };
   const { values, positionals } = parseArgs(config);
   if (values.help) {
-    process.stdout.write(command.help);
+    writeOut(command.help);
     return EXIT_OK;
   }
   const [min, max] = command.positionals;
@@ -42,7 +43,7 @@ async function runCommand(command: Command, argv: string[]): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(kUsage);
+    writeOut(kUsage);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
   try {

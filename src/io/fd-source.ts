@@ -14,22 +14,13 @@
  * terminal, fdSource returns a plain Node stream (process.stdin for fd 0), read chunk by chunk.
  */
 import { createReadStream, readFileSync } from 'node:fs';
-import os from 'node:os';
 import { isatty } from 'node:tty';
+import { getSystemErrorName } from 'node:util';
 import { InputError } from '../errors.js';
 import { loadNativeAddon } from '../hash/native.js';
+import { kFillable, type FillableSource } from './fillable.js';
 
-/** A byte source whose reader can fill its own buffers, which saves a copy per byte. */
-export interface FillableSource extends AsyncIterable<Uint8Array> {
-  /** What the input is called in errors: `stdin`, or the name given to fdSource. */
-  readonly name: string;
-  /**
-   * fill reads into `into` until it is full or the input ends; resolves to the bytes read
-   * (less than `into.length` only at the end). Rejects with InputError naming the input if a
-   * read fails, or with the signal's reason once `signal` aborts. One fill at a time.
-   */
-  fill(into: Uint8Array, signal?: AbortSignal): Promise<number>;
-}
+export { isFillableSource, type FillableSource } from './fillable.js';
 
 export interface FdSourceOptions {
   /** The input's name in errors (default `stdin` for fd 0, else `fd N`). */
@@ -46,11 +37,6 @@ interface AddonIo {
 const kPipeBytes = 1024 * 1024;
 /** Chunk size when a FillableSource is read as an async iterable (text modes read it whole). */
 const kIterateBytes = 1024 * 1024;
-
-/** Marks the sources made here, so no other object with a `fill` method (a Buffer has one) passes. */
-const kFillable = Symbol('merkle.fillableSource');
-
-export const isFillableSource = (value: unknown): value is FillableSource => typeof value === 'object' && value !== null && kFillable in value;
 
 /** nativeIo returns the addon's io functions, or why the portable reader is used instead. */
 function nativeIo(): AddonIo | { unavailable: string } {
@@ -75,8 +61,8 @@ function pipeBytesAllowed(): number {
 
 /** The errno name (EIO, EISDIR, ...) of a positive errno number, or `errno N`. */
 function errnoName(errno: number): string {
-  const entry = Object.entries(os.constants.errno).find(([, value]) => value === errno);
-  return entry ? entry[0] : `errno ${errno}`;
+  const name = Number.isInteger(errno) && errno > 0 ? getSystemErrorName(-errno) : '';
+  return /^E[A-Z0-9]+$/.test(name) ? name : `errno ${errno}`;
 }
 
 /** NativeFdSource reads an fd with the addon's fillFromFd, on the libuv thread pool. */

@@ -13,6 +13,7 @@ import { TreeFileError } from '../errors.js';
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
 import { kProfileNames, kProfiles, type ProfileName } from '../tree/profile.js';
+import { kLeafModes, type LeafMode } from './leaf-modes.js';
 
 /** "\x89MTREE\r\n": a non-ASCII first byte and a CR LF pair catch text-mode transfers. */
 export const MAGIC = Uint8Array.of(0x89, 0x4d, 0x54, 0x52, 0x45, 0x45, 0x0d, 0x0a);
@@ -58,8 +59,7 @@ export const FLAG_SOURCE_KNOWN = 1;
 const kKnownFlags = FLAG_SOURCE_KNOWN;
 
 /** How the leaves were formed from the data. */
-export type LeafMode = 'blocks' | 'records' | 'leaf-hashes';
-export const kLeafModes: readonly LeafMode[] = ['blocks', 'records', 'leaf-hashes'];
+export { kLeafModes, type LeafMode } from './leaf-modes.js';
 
 // On-disk codes: 1-based so that a zeroed header is never a valid one. Append only.
 const kProfileCodes: readonly ProfileName[] = ['rfc9162', 'classic', 'bitcoin', 'b3tree'];
