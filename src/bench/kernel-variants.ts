@@ -7,6 +7,7 @@
  */
 import { loadKernel } from '../hash/registry.js';
 import { kBackendNames, kHashNames, type BackendName, type HashKernel, type HashName } from '../hash/types.js';
+import { importModule } from '../import-module.js';
 
 export interface KernelVariant {
   readonly hash: HashName;
@@ -28,7 +29,7 @@ const describeError = (error: unknown): string => (error instanceof Error ? erro
 /** importOptional imports a sibling module of the hash layer, or resolves to the reason it is absent. */
 async function importOptional(specifier: string): Promise<Record<string, unknown> | { missing: string }> {
   try {
-    return (await import(specifier)) as Record<string, unknown>;
+    return await importModule(new URL(specifier, import.meta.url).href);
   } catch (error) {
     return { missing: `${specifier} not loadable: ${describeError(error).split('\n')[0]}` };
   }

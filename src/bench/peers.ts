@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from './kernels.js';
 import type { BenchRow, ProgressSink } from './results.js';
 import { timeSync, secondsNow } from './timing.js';
+import { importModule } from '../import-module.js';
 
 const run = promisify(execFile);
 
@@ -44,11 +45,11 @@ const kBenchPackage = path.join(path.dirname(fileURLToPath(import.meta.url)), '.
  */
 export async function importPeer(name: string): Promise<Record<string, unknown> | { missing: string }> {
   try {
-    return (await import(name)) as Record<string, unknown>;
+    return await importModule(name);
   } catch (rootError) {
     try {
       const resolved = createRequire(kBenchPackage).resolve(name);
-      return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
+      return await importModule(pathToFileURL(resolved).href);
     } catch {
       // Not in bench/ either: report the root failure, which says what is missing.
       return { missing: `${name} is not installed (npm run bench:peers, or npm install -D ${name}): ${(rootError as Error).message.split('\n')[0]}` };

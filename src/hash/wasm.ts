@@ -7,12 +7,13 @@ import type { IHasher } from 'hash-wasm';
 import { kernelFromHashOne } from './message-loop.js';
 import { kHashInfo, type Blake3TreeKernel, type HashKernel, type HashName } from './types.js';
 import { loadWasmKernels } from './wasm-kernels.js';
+import { importModule } from '../import-module.js';
 
 // hash-wasm is imported when first needed: it carries every algorithm it has, and loading it
 // costs a build of a small file about 40 ms of start-up.
 const kHashWasmFactories: Partial<Record<HashName, () => Promise<IHasher>>> = {
-  'sha3-256': async () => (await import('hash-wasm')).createSHA3(256),
-  xxh128: async () => (await import('hash-wasm')).createXXHash128(),
+  'sha3-256': async () => (await importModule<typeof import('hash-wasm')>('hash-wasm')).createSHA3(256),
+  xxh128: async () => (await importModule<typeof import('hash-wasm')>('hash-wasm')).createXXHash128(),
 };
 
 /** wasmKernel returns the WebAssembly kernel for `hash`. */

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SegmentTask } from './task.js';
+import { importModule } from '../import-module.js';
 
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Workers need compiled JS (Node 20 cannot run .ts in workers), so the pool always loads dist/. */
@@ -64,7 +65,7 @@ export function createHashPool(threads: number, workerFile: string = kWorkerFile
 
 /** startPool starts a pool: a shared one outlives the build that started it. */
 async function startPool(threads: number, workerFile: string, tasksPerWorker: number, shared: boolean): Promise<HashPool> {
-  const { Piscina } = await import('piscina');
+  const { Piscina } = await importModule<typeof import('piscina')>('piscina');
   const pool = new Piscina({
     filename: workerFile,
     // A shared pool lets idle workers go (they are started again on demand); a private one
