@@ -106,7 +106,7 @@ async function readShortTail(old: OpenTree, treePath: string, length: number, da
   if (old.meta.source) await checkSource(old.reader, dataPath);
   const file = await openForReading(dataPath);
   try {
-    const { size } = await file.stat();
+    const size = Number((await file.stat()).size);
     if (size !== old.meta.dataLength) {
       throw new InputError(`--data ${dataPath}: ${size} bytes, but the tree was built from ${old.meta.dataLength} bytes`);
     }

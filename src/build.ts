@@ -3,7 +3,6 @@
  * records or leaf hashes — optionally written to a tree file.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Checkpoint, CheckpointIdentity } from './builders/checkpoint.js';
 import { openForReading } from './builders/file.js';
@@ -15,6 +14,7 @@ import type { StreamTreeBuilder } from './builders/stream.js';
 import { toHex } from './encoding.js';
 import { InputError } from './errors.js';
 import { isFillableSource, type FillableSource } from './io/fillable.js';
+import { readText, statOf } from './io/read-only-file.js';
 import { loadTreeHasher } from './hash/load.js';
 import type { BackendName, HashName } from './hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
@@ -343,7 +343,7 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
   let inputIdentity: CheckpointIdentity['input'] = { kind: 'stream' };
   if (typeof input === 'string') {
     await (await openForReading(input)).close();
-    const stats = await stat(input, { bigint: true });
+    const stats = await statOf(input);
     source = { size: Number(stats.size), mtimeNs: stats.mtimeNs };
     inputIdentity = { kind: 'file', path: input, size: source.size, mtimeNs: stats.mtimeNs.toString() };
   }
@@ -392,7 +392,7 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
     const built = await buildFromStream(chunks, job, { spill, resume, onSegmentDone, source });
     await writing;
     if (source) {
-      const after = await stat(input as string, { bigint: true });
+      const after = await statOf(input as string);
       if (Number(after.size) !== source.size || after.mtimeNs !== source.mtimeNs) throw new InputError(`${input}: data changed during build`);
     }
     await removeCheckpoint(dir);
@@ -433,7 +433,7 @@ async function skipFilled(source: FillableSource, count: number, signal?: AbortS
 async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<string> {
   if (typeof input === 'string') {
     await (await openForReading(input)).close();
-    return readFile(input, 'utf8');
+    return readText(input);
   }
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(Buffer.from(chunk));

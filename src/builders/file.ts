@@ -4,8 +4,8 @@
  * size and mtime are checked before and after: a file that changes under the build fails it
  * rather than yielding a root of bytes that never existed together.
  */
-import { open } from 'node:fs/promises';
 import { InputError } from '../errors.js';
+import { openReadOnly, type ReadOnlyFile } from '../io/read-only-file.js';
 import type { SourceIdentity } from '../store/format.js';
 import type { TreeLevels } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
@@ -27,7 +27,7 @@ export async function treeFromFile(
 ): Promise<{ tree: TreeLevels; bytes: number; source: SourceIdentity }> {
   const file = await openForReading(path);
   try {
-    const before = await file.stat({ bigint: true });
+    const before = await file.stat();
     if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
     const fileSize = Number(before.size);
     const leafHasher = new BlockLeafHasher(hasher, blockSize, fileSize);
@@ -40,7 +40,7 @@ export async function treeFromFile(
       leafHasher.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
     }
-    const after = await file.stat({ bigint: true });
+    const after = await file.stat();
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || position !== fileSize) {
       throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, read ${position} bytes)`);
     }
@@ -55,9 +55,9 @@ export async function treeFromFile(
 }
 
 /** openForReading opens `path`, turning "no such file" and friends into an InputError naming it. */
-export async function openForReading(path: string) {
+export async function openForReading(path: string): Promise<ReadOnlyFile> {
   try {
-    return await open(path, 'r');
+    return await openReadOnly(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =

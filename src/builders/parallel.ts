@@ -11,8 +11,8 @@
  * in flight (each a mapping while it is hashed, and a few KiB of levels after), so memory is
  * bounded by threads × segment size whatever the file size.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { InputError, MerkleError } from '../errors.js';
+import type { ReadOnlyFile } from '../io/read-only-file.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
 import { hashFileSegment, type FileRange } from '../pool/file-segment.js';
 import { taskHasher } from '../pool/segment-hash.js';
@@ -89,9 +89,9 @@ export async function treeFromFileParallel(build: ParallelFileBuild): Promise<Pa
   }
 }
 
-async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promise<ParallelFileResult> {
+async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Promise<ParallelFileResult> {
   const { path, blockSize, hasher, profile, signal } = build;
-  const before = await file.stat({ bigint: true });
+  const before = await file.stat();
   if (!before.isFile()) throw new InputError(`${path}: not a regular file`);
   const fileSize = Number(before.size);
   const size = Math.ceil(fileSize / blockSize);
@@ -160,7 +160,7 @@ async function buildOpenFile(build: ParallelFileBuild, file: FileHandle): Promis
     await (await pool?.catch(() => undefined))?.release();
   }
 
-  const after = await file.stat({ bigint: true });
+  const after = await file.stat();
   if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
     throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeNs !== before.mtimeNs})`);
   }

@@ -2,11 +2,11 @@
  * The commands of `merkle`: for each, its options, help text, and a run function that calls
  * the library and prints. No tree or hashing logic lives here.
  */
-import { readFile } from 'node:fs/promises';
 import type { ParseArgsConfig } from 'node:util';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
 import { InputError } from '../errors.js';
+import { readBytes, readText } from '../io/read-only-file.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
 import type { OpenTree } from '../open-tree.js';
@@ -209,7 +209,7 @@ function checkpointOptions(values: Values): BuildOptions['checkpoint'] {
 async function readProofFile(path: string): Promise<Proof> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readText(path);
   } catch (error) {
     throw new InputError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
@@ -252,7 +252,7 @@ verifies; exit 1 and the reason on stderr when it does not.
     const leafHash = str(values, 'leaf-hash');
     if (leafData !== undefined) {
       try {
-        leaf = { data: new Uint8Array(await readFile(leafData)) };
+        leaf = { data: await readBytes(leafData) };
       } catch (error) {
         throw new InputError(`--leaf-data ${leafData}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
       }

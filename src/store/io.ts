@@ -17,8 +17,13 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   }
 }
 
+/** What readFully needs of a file: a FileHandle, or a ReadOnlyFile (io/read-only-file.ts). */
+export interface PositionalReader {
+  read(into: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /** readFully fills `into` from `position`; a short file is ERR_MTREE_TRUNCATED. */
-export async function readFully(handle: FileHandle, into: Uint8Array, position: number, name: string): Promise<void> {
+export async function readFully(handle: PositionalReader, into: Uint8Array, position: number, name: string): Promise<void> {
   for (let done = 0; done < into.length; ) {
     const length = Math.min(IO_CHUNK_BYTES, into.length - done);
     const { bytesRead } = await handle.read(into, done, length, position + done);
