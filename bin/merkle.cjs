@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // The `merkle` command. It runs dist/cli/merkle.cjs, the CLI bundled into one CommonJS file
-// (scripts/bundle-cli.mjs, at `npm run build`), from V8's code cache when the build left one:
+// (scripts/bundle.mjs, at `npm run build`), from V8's code cache when the build left one:
 // compiling the 330 KB bundle, and the functions a command runs, is ~6 ms of every start.
 //
 // The cache (dist/cli/merkle.cjs.cache) starts with the build id found on the bundle's first

@@ -1,5 +1,5 @@
 /**
- * The `merkle` process: what bin/merkle.cjs runs. scripts/bundle-cli.mjs bundles this file and
+ * The `merkle` process: what bin/merkle.cjs runs. scripts/bundle.mjs bundles this file and
  * everything it imports into dist/cli/merkle.cjs (see docs/architecture.md, "Start-up").
  */
 import { main } from './main.js';

@@ -1,5 +1,5 @@
 /**
- * The file builder's hashing pool: piscina worker threads running dist/pool/worker.js.
+ * The file builder's hashing pool: piscina worker threads running dist/pool/worker.cjs.
  * Threading is a parameter of the build, not of the hash: each task is one file segment.
  * (Streams run on plain worker threads: segment-workers.ts.)
  */
@@ -10,8 +10,13 @@ import type { SegmentTask } from './task.js';
 import { importModule } from '../import-module.js';
 
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Workers need compiled JS (Node 20 cannot run .ts in workers), so the pool always loads dist/. */
-export const kWorkerFile = path.join(kPackageRoot, 'dist', 'pool', 'worker.js');
+/**
+ * The worker module: src/pool/worker.ts bundled into one CommonJS file at `npm run build`
+ * (scripts/bundle.mjs), which a worker thread loads with require(), without Node's ES module
+ * loader. Workers need compiled JS (Node 20 cannot run .ts in workers), so the pool always
+ * loads dist/.
+ */
+export const kWorkerFile = path.join(kPackageRoot, 'dist', 'pool', 'worker.cjs');
 
 /** defaultThreads is the number of hashing threads when none is asked for: one per core. */
 export function defaultThreads(): number {

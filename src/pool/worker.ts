@@ -1,10 +1,11 @@
 /**
- * Worker module (runs in a worker thread; compiled to dist/pool/worker.js, which piscina loads
- * for file segments and segment-worker-entry.js for stream segments). Each task hashes one
- * segment. A file segment is mapped (or read) by the thread itself through the build's open
- * descriptor (file-segment.ts), so file data never crosses threads; a stream's segment arrives
- * in a SharedArrayBuffer. Only the segment's levels travel back. This module does not import
- * piscina: that would cost each worker about as much start-up time as Node's own bootstrap.
+ * Worker module (runs in a worker thread; compiled to dist/pool/worker.js and bundled into
+ * dist/pool/worker.cjs, which piscina loads for file segments and segment-worker-entry.js for
+ * stream segments). Each task hashes one segment. A file segment is mapped (or read) by the
+ * thread itself through the build's open descriptor (file-segment.ts), so file data never
+ * crosses threads; a stream's segment arrives in a SharedArrayBuffer. Only the segment's
+ * levels travel back. This module does not import piscina: that would cost each worker about
+ * as much start-up time as Node's own bootstrap.
  */
 import { kProfiles } from '../tree/profile.js';
 import { hashFileSegment } from './file-segment.js';
