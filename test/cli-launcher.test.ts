@@ -66,8 +66,8 @@ describe('the code cache', () => {
   });
 });
 
-describe('dynamic imports from the bundle', () => {
-  it('load piscina (a pool of threads) and hash-wasm (xxh128) through the launcher', async () => {
+describe('modules the bundle loads at run time', () => {
+  it('piscina (a pool of threads, required) and hash-wasm (xxh128, imported through the launcher)', async () => {
     const pooled = merkle(['build', dataFile, '--block-size', '4KiB', '--segment-size', '16KiB', '--threads', '2']);
     expect(pooled.stderr).toBe('');
     expect(pooled.stdout).toBe(`${(await buildTree(data, { blockSize: 4096 })).rootHex}\n`);
