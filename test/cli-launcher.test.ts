@@ -1,7 +1,7 @@
 /**
  * bin/merkle.cjs, the launcher: it runs the CLI bundle from V8's code cache when the cache
  * belongs to that bundle, compiles it otherwise, and routes the bundle's dynamic imports
- * (piscina, hash-wasm) through itself. Also: standard output written without process.stdout
+ * (hash-wasm, bench peers) through itself. Also: standard output written without process.stdout
  * (src/cli/output.ts) ends quietly when its reader goes away.
  */
 import { spawn, spawnSync } from 'node:child_process';
