@@ -3,9 +3,11 @@
 // calls this only after cpu_features reported AVX-512 F/VL/BW with OS-saved ZMM state.
 //
 // Why YMM and not one group of 16 in ZMM: on Zen 4 (which executes a 512-bit instruction as two
-// 256-bit halves) the same work ran 17% faster this way, 16 chunks in L1: 6.8 -> 8.0 GB/s
-// (bench/native/blake3_kernel_cycles.cc). The two groups' state fills all 32 registers, so the
-// message words are read from the pass's stack buffer by the adds themselves (AddMessage).
+// 256-bit halves) the same work ran 15% faster this way, 16 chunks in L1: 6.8 -> 7.9 GB/s
+// (bench/native/blake3_kernel_cycles.cc; docs/blake3.md, "a third round"). Two groups give 8
+// independent G chains per step, which 256-bit instructions need (one group of 8 is
+// latency-bound). The two groups' state fills all 32 registers, so the message words are read
+// from the pass's stack buffer by the adds themselves (AddMessage).
 #include <immintrin.h>
 
 #include <cstring>
@@ -46,7 +48,7 @@ MT_TARGET inline Vec LoadWords(const uint32_t* p) { return _mm256_loadu_si256(re
 // AddMessage adds a message word straight from the pass's message buffer (`vpaddd mem, a`).
 // Written as an intrinsic (a load, then an add), GCC keeps some of the 16 words of each group
 // in registers, which the 32 state vectors need, and spills state instead: 6.85 GB/s against
-// 8.0 with this form (16 chunks in L1, Zen 4).
+// 8.0 with this form in a prototype (16 chunks in L1, Zen 4).
 MT_TARGET inline Vec AddMessage(Vec a, const Vec& word) {
   Vec sum;
   asm("vpaddd %2, %1, %0" : "=v"(sum) : "v"(a), "m"(word));
