@@ -72,7 +72,8 @@ void mt_blake3_hash_many_sse41_x4(const uint8_t* const* inputs, size_t count, si
 void mt_blake3_hash_many_avx2_x8(const uint8_t* const* inputs, size_t count, size_t input_len,
                                  const uint32_t key[8], const uint64_t* counters, uint8_t flags,
                                  uint8_t flags_start, uint8_t flags_end, uint8_t* out);
-// 16 lanes in ZMM registers. Requires AVX-512 F, VL and BW.
+// 16 lanes as two groups of 8 in YMM registers (AVX-512VL rotates, 32 registers).
+// Requires AVX-512 F, VL and BW.
 void mt_blake3_hash_many_avx512_x16(const uint8_t* const* inputs, size_t count, size_t input_len,
                                     const uint32_t key[8], const uint64_t* counters, uint8_t flags,
                                     uint8_t flags_start, uint8_t flags_end, uint8_t* out);

@@ -16,7 +16,8 @@ namespace {
 #define MT_TARGET __attribute__((target("sse4.1")))
 
 using Vec = __m128i;
-constexpr size_t kLanes = 4;
+constexpr size_t kVecLanes = 4;
+constexpr size_t kGroups = 1;
 constexpr bool kStepAcrossG = false;  // 16 registers: one whole G after another
 
 MT_TARGET inline Vec Add(Vec a, Vec b) { return _mm_add_epi32(a, b); }
@@ -31,6 +32,7 @@ MT_TARGET inline Vec Rotr8(Vec x) {
 }
 MT_TARGET inline Vec Rotr12(Vec x) { return _mm_or_si128(_mm_srli_epi32(x, 12), _mm_slli_epi32(x, 20)); }
 MT_TARGET inline Vec Rotr7(Vec x) { return _mm_or_si128(_mm_srli_epi32(x, 7), _mm_slli_epi32(x, 25)); }
+MT_TARGET inline Vec AddMessage(Vec a, const Vec& word) { return Add(a, word); }
 MT_TARGET inline Vec LoadWords(const uint32_t* p) { return _mm_loadu_si128(reinterpret_cast<const Vec*>(p)); }
 
 // Transpose4 turns rows (one per lane) into columns (one per word) for a 4x4 block of words.
@@ -45,9 +47,9 @@ MT_TARGET inline void Transpose4(Vec& a, Vec& b, Vec& c, Vec& d) {
   d = _mm_unpackhi_epi64(ab_23, cd_23);
 }
 
-MT_TARGET inline void LoadBlocksTransposed(const uint8_t* const ptrs[kLanes], Vec m[16]) {
+MT_TARGET inline void LoadBlocksTransposed(const uint8_t* const rows[kVecLanes], size_t offset, Vec m[16]) {
   for (int q = 0; q < 4; q++) {
-    for (int i = 0; i < 4; i++) m[4 * q + i] = _mm_loadu_si128(reinterpret_cast<const Vec*>(ptrs[i] + 16 * q));
+    for (int i = 0; i < 4; i++) m[4 * q + i] = _mm_loadu_si128(reinterpret_cast<const Vec*>(rows[i] + offset + 16 * q));
     Transpose4(m[4 * q], m[4 * q + 1], m[4 * q + 2], m[4 * q + 3]);
   }
 }
@@ -59,7 +61,7 @@ MT_TARGET inline void StoreCvsTransposed(const Vec cv[8], uint8_t* out) {
     Vec a = cv[4 * half], b = cv[4 * half + 1], c = cv[4 * half + 2], d = cv[4 * half + 3];
     Transpose4(a, b, c, d);
     const Vec lanes[4] = {a, b, c, d};
-    for (size_t i = 0; i < kLanes; i++) {
+    for (size_t i = 0; i < kVecLanes; i++) {
       _mm_storeu_si128(reinterpret_cast<Vec*>(out + OUT_LEN * i + 16 * half), lanes[i]);
     }
   }
