@@ -47,6 +47,13 @@ describe('merkle bench', () => {
     for (const r of measured) {
       for (const v of [r.bytesPerSecond, r.hashesPerSecond, r.seconds]) if (v !== undefined) expect(Number.isFinite(v) && v > 0).toBe(true);
     }
+    // The piped builds (a child process running `merkle build -` in-process) must run, not be
+    // skipped because the child failed.
+    for (const test of ['stream-stdin', 'stream-stdin-vs-file', 'stream-stdin-file', 'stream-stdin-read-only']) {
+      const rows = report.rows.filter((r) => r.test === test);
+      expect(rows.length, test).toBeGreaterThan(0);
+      for (const r of rows) expect(r.skipped, test).toBeUndefined();
+    }
     expect(report.targets.length).toBeGreaterThan(10);
     for (const t of report.targets) expect(['met', 'not met', 'not measured']).toContain(t.status);
 

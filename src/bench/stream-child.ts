@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { buildTree } from '../build.js';
 import { main } from '../cli/main.js';
+import { withOutputTo } from '../cli/output.js';
 import { fdSource, isFillableSource } from '../io/fd-source.js';
 import { kDefaultSegmentSize } from '../options.js';
 
@@ -53,12 +54,12 @@ const started = process.hrtime.bigint();
 let built: { root: string; bytes: number; threads: number; kernel: string };
 if (mode === '--stdin') {
   const [blockSize, threads] = args;
-  // main() prints the build's --json line on stdout; catch it to report it with the peak RSS.
+  // main() prints the build's --json output; catch it to report it with the peak RSS.
   let printed = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((text: string) => ((printed += text), true)) as typeof process.stdout.write;
-  const code = await main(['build', '-', '--block-size', blockSize!, '--threads', threads!, '--hash', 'sha256', '--profile', 'rfc9162', '--json', '--no-progress']);
-  process.stdout.write = write;
+  const code = await withOutputTo(
+    (text) => (printed += text),
+    () => main(['build', '-', '--block-size', blockSize!, '--threads', threads!, '--hash', 'sha256', '--profile', 'rfc9162', '--json', '--no-progress']),
+  );
   if (code !== 0) throw new Error(`merkle build - exited ${code}: ${printed}`);
   const json = JSON.parse(printed) as { root: string; bytes: number; threads: number; kernel: string };
   built = { root: json.root, bytes: json.bytes, threads: json.threads, kernel: json.kernel };

@@ -11,6 +11,22 @@ import { fstatSync, writeSync } from 'node:fs';
 
 /** Set once a write had to go through process.stdout: later ones follow it there, in order. */
 let viaStream = false;
+/** Where writeOut sends text instead of fd 1 while withOutputTo runs. */
+let capture: ((text: string) => void) | undefined;
+
+/**
+ * withOutputTo runs `run` with the CLI's standard output handed to `sink` (the bench runs
+ * `merkle build -` in its own process to measure that build's peak memory, and reads the
+ * command's --json output this way).
+ */
+export async function withOutputTo<T>(sink: (text: string) => void, run: () => Promise<T>): Promise<T> {
+  capture = sink;
+  try {
+    return await run();
+  } finally {
+    capture = undefined;
+  }
+}
 
 /**
  * writeOut writes `text` to standard output. A reader that stops early (`merkle backends |
@@ -19,6 +35,10 @@ let viaStream = false;
  * process.stdout, which waits for the pipe.
  */
 export function writeOut(text: string): void {
+  if (capture) {
+    capture(text);
+    return;
+  }
   if (viaStream) {
     process.stdout.write(text);
     return;
