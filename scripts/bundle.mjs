@@ -47,7 +47,8 @@ const bundlePath = path.join(root, 'dist', 'cli', 'merkle.cjs');
 const cachePath = `${bundlePath}.cache`;
 
 // bin/merkle.cjs runs the bundle through node:vm, where an import() expression has no module
-// loader (Node 20); src/import-module.ts, the one place that calls import(), becomes a call to
+// loader (Node 20); src/import-module.ts, the one place that imports a module from outside the
+// bundle (esbuild turns imports of bundled modules into plain calls), becomes a call to
 // the launcher's import() (`__merkleImport`, an argument of the launcher's wrapper). Loaded
 // by plain require(), the bundle still uses its own import().
 const routeImportsToLauncher = {

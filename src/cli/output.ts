@@ -48,20 +48,17 @@ export function writeOut(text: string): void {
   try {
     while (done < bytes.length) done += writeSync(1, bytes, done, bytes.length - done);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    if (code !== 'EAGAIN') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') endIfReaderGone(error);
     viaStream = true;
-    watchStdoutForEpipe();
+    process.stdout.on('error', endIfReaderGone);
     process.stdout.write(bytes.subarray(done));
   }
 }
 
-function watchStdoutForEpipe(): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+/** endIfReaderGone ends the process quietly on EPIPE (the reader stopped early); any other error is thrown. */
+function endIfReaderGone(error: unknown): never {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
 }
 
 /**
