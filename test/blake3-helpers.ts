@@ -16,9 +16,9 @@ export interface Blake3Vector {
   readonly hash: string;
 }
 
-/** refBlake3Vectors reads the official BLAKE3 vectors (../shared/vectors, never copied). */
+/** refBlake3Vectors reads the official BLAKE3 vectors (test/vectors, copied unchanged). */
 export function refBlake3Vectors(): Blake3Vector[] {
-  const file = path.resolve(kRepoRoot, '..', 'shared', 'vectors', 'blake3_test_vectors.json');
+  const file = path.resolve(kRepoRoot, 'test', 'vectors', 'blake3_test_vectors.json');
   const json = JSON.parse(readFileSync(file, 'utf8')) as { cases: Array<{ input_len: number; hash: string }> };
   return json.cases.map((c) => ({ inputLength: c.input_len, hash: c.hash.slice(0, 64) }));
 }

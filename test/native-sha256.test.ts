@@ -27,7 +27,7 @@ import type { SubtreeRule } from '../src/hash/types.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const kVectors = path.resolve(kRepoRoot, '..', 'shared', 'vectors');
+const kVectors = path.resolve(kRepoRoot, 'test', 'vectors');
 const kAddonLoaded = !('unavailable' in loadNativeAddon());
 const kForced = process.env.MERKLE_KERNEL;
 const kSeed = 0x5eed_2026;
@@ -230,7 +230,7 @@ for (const { label, skip, get } of kKernelCases) {
       });
     }
 
-    it('FIPS 180-2 examples (../shared/vectors/sha256_vectors.json)', () => {
+    it('FIPS 180-2 examples (test/vectors/sha256_vectors.json)', () => {
       const k = get();
       const file = JSON.parse(readFileSync(path.join(kVectors, 'sha256_vectors.json'), 'utf8')) as {
         vectors: Array<{ id: string; message_ascii: string; repeat: number; sha256: string }>;
@@ -246,7 +246,7 @@ for (const { label, skip, get } of kKernelCases) {
       }
     });
 
-    it('every Bitcoin block in ../shared/vectors/bitcoin_blocks.json: SHA256d levels from txids give the header root', () => {
+    it('every Bitcoin block in test/vectors/bitcoin_blocks.json: SHA256d levels from txids give the header root', () => {
       const k = get();
       const file = JSON.parse(readFileSync(path.join(kVectors, 'bitcoin_blocks.json'), 'utf8')) as {
         blocks: Array<{ hash: string; merkleroot: string; txids: string[] }>;

@@ -17,7 +17,7 @@ import {
 } from '../src/hash/wasm-kernels.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const kVectors = path.resolve(kRepoRoot, '..', 'shared', 'vectors');
+const kVectors = path.resolve(kRepoRoot, 'test', 'vectors');
 const readVectors = (name: string): any => JSON.parse(readFileSync(path.join(kVectors, name), 'utf8'));
 
 /** Input capacity of one module call (wasm/assembly/layout.ts): larger messages take the streaming path. */

@@ -1,18 +1,18 @@
-/** Paths and loaders for the external vectors in ../shared/vectors (never copied, never edited). */
+/** Paths and loaders for the external vectors in test/vectors (copied unchanged; see its PROVENANCE.md). */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const kVectorsDir = path.resolve(kRepoRoot, '..', 'shared', 'vectors');
+export const kVectorsDir = path.resolve(kRepoRoot, 'test', 'vectors');
 
 export function readVectors<T>(name: string): T {
   return JSON.parse(readFileSync(path.join(kVectorsDir, name), 'utf8')) as T;
 }
 
 /** listJsonFiles lists every .json file below `dir` (relative to the vectors folder), sorted. */
-export function listJsonFiles(dir: string): string[] {
-  const root = path.join(kVectorsDir, dir);
+export function listJsonFiles(dir: string, vectorsDir = kVectorsDir): string[] {
+  const root = path.join(vectorsDir, dir);
   const found: string[] = [];
   const walk = (at: string): void => {
     for (const entry of readdirSync(at).sort()) {
