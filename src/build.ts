@@ -12,7 +12,7 @@ import { treeFromFileParallel } from './builders/parallel.js';
 import type { SegmentedBuild } from './builders/segment-assembly.js';
 import type { StreamTreeBuilder } from './builders/stream.js';
 import { toHex } from './encoding.js';
-import { InputError } from './errors.js';
+import { CheckpointError, DataChangedError, InputError } from './errors.js';
 import { isFillableSource, type FillableSource } from './io/fillable.js';
 import { readText, statOf } from './io/read-only-file.js';
 import { loadTreeHasher } from './hash/load.js';
@@ -334,7 +334,7 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
   const { filled, hasher, profile } = job;
   const { dir } = options;
   const segmentLevel = segmentLevelForBytes(filled.blockSize, filled.segmentSize);
-  const [{ CheckpointError, ensureCheckpointDir, mismatchOf, readCheckpoint, removeCheckpoint, writeCheckpoint }, { SpillLevelSink }] = await Promise.all([
+  const [{ ensureCheckpointDir, mismatchOf, readCheckpoint, removeCheckpoint, writeCheckpoint }, { SpillLevelSink }] = await Promise.all([
     import('./builders/checkpoint.js'),
     import('./store/spill.js'),
   ]);
@@ -393,7 +393,7 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
     await writing;
     if (source) {
       const after = await statOf(input as string);
-      if (Number(after.size) !== source.size || after.mtimeNs !== source.mtimeNs) throw new InputError(`${input}: data changed during build`);
+      if (Number(after.size) !== source.size || after.mtimeNs !== source.mtimeNs) throw new DataChangedError(`${input}: data changed during build`);
     }
     await removeCheckpoint(dir);
     await spill?.discard();

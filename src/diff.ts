@@ -3,7 +3,7 @@
  * src/tree/diff.ts; this module checks the trees are comparable and answers the plan's level
  * requests with one positioned read per run of nodes.
  */
-import { MerkleError } from './errors.js';
+import { IncompatibleTreesError } from './errors.js';
 import type { NodeSource } from './proofs.js';
 import type { TreeFileReader } from './store/reader.js';
 import type { TreeLevels } from './tree/build.js';
@@ -11,12 +11,6 @@ import { diffPlan, type DiffPlanResult, type IndexRange, type LevelAnswer } from
 import { kHashInfo } from './hash/types.js';
 import { kProfiles } from './tree/profile.js';
 
-/** Two trees that cannot be compared node by node: different profile, hash, block size or leaf mode. */
-export class IncompatibleTreesError extends MerkleError {
-  constructor(message: string) {
-    super('ERR_MERKLE_INCOMPATIBLE', message);
-  }
-}
 
 export interface DiffResult {
   /** Same leaf count and no differing leaf. */

@@ -14,8 +14,48 @@ export class MerkleError extends Error {
 
 /** Bad input or options: the caller's mistake, reported with what and where. CLI exit 2. */
 export class InputError extends MerkleError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_MERKLE_INPUT', message, options);
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'ERR_MERKLE_INPUT', message, options);
+  }
+}
+
+/** UsageError: the command line itself is wrong (unknown option, missing argument). CLI exit 2. */
+export class UsageError extends MerkleError {
+  constructor(message: string) {
+    super('ERR_MERKLE_USAGE', message);
+  }
+}
+
+/**
+ * DataChangedError: the input was written to, truncated or replaced while it was being hashed,
+ * so no root can be trusted. The message names the file and what was seen (sizes, byte range).
+ */
+export class DataChangedError extends InputError {
+  constructor(message: string) {
+    super(message, { code: 'ERR_MERKLE_DATA_CHANGED' });
+  }
+}
+
+/** SegmentError: a segment could not be hashed; the message names the segment and its bytes. */
+export class SegmentError extends MerkleError {
+  readonly segmentIndex: number;
+  constructor(segmentIndex: number, begin: number, end: number, cause: unknown) {
+    super('ERR_MERKLE_SEGMENT', `segment ${segmentIndex} (bytes ${begin}–${end}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.segmentIndex = segmentIndex;
+  }
+}
+
+/** CheckpointError: a checkpoint that is corrupt, of another version, or for another build. */
+export class CheckpointError extends MerkleError {
+  constructor(code: 'ERR_MERKLE_CHECKPOINT_CORRUPT' | 'ERR_MERKLE_CHECKPOINT_MISMATCH' | 'ERR_MERKLE_CHECKPOINT_EXISTS', message: string) {
+    super(code, message);
+  }
+}
+
+/** Two trees that cannot be compared node by node: different profile, hash, block size or leaf mode. */
+export class IncompatibleTreesError extends MerkleError {
+  constructor(message: string) {
+    super('ERR_MERKLE_INCOMPATIBLE', message);
   }
 }
 
@@ -77,3 +117,71 @@ export type TreeFileErrorCode =
   | 'ERR_MTREE_INCOMPLETE'
   | 'ERR_MTREE_WRITER_STATE'
   | 'ERR_MTREE_CLOSED';
+
+/**
+ * A sync that aborted; when a client raises one the local file is as it was before the sync
+ * began. `code` says why (see the subclasses; ERR_SYNC_LOCAL_CHANGED: the local file was written
+ * to mid-sync).
+ */
+export class SyncError extends MerkleError {}
+
+/** The peer sent something the protocol does not allow: bad JSON, wrong length, oversized body, wrong status. */
+export class SyncProtocolError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SYNC_PROTOCOL', message, options);
+  }
+}
+
+/** A fetched node or block does not hash to its already verified parent or leaf hash. */
+export class SyncVerifyError extends SyncError {
+  constructor(message: string) {
+    super('ERR_SYNC_VERIFY', message);
+  }
+}
+
+/** The remote tree's root changed while the sync ran (the peer's data was replaced). */
+export class SyncRootChangedError extends SyncError {
+  constructor(message: string) {
+    super('ERR_SYNC_ROOT_CHANGED', message);
+  }
+}
+
+/** The peer did not answer (or stalled mid-answer) within the time limit. */
+export class SyncTimeoutError extends SyncError {
+  constructor(message: string) {
+    super('ERR_SYNC_TIMEOUT', message);
+  }
+}
+
+/** The peer could not be reached or refused the request (its own error, passed on). */
+export class SyncRemoteError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SYNC_REMOTE', message, options);
+  }
+}
+
+/**
+ * An error thrown in a worker thread reaches the caller by structured clone, which keeps the
+ * message and `cause` but not the class or `code`. A worker passes its errors through
+ * `errorForThread` and the caller restores them with `errorFromThread`, so a caller can test
+ * `instanceof DataChangedError` whichever thread noticed the change.
+ */
+const kCrossThreadErrors: Readonly<Record<string, new (message: string) => MerkleError>> = {
+  ERR_MERKLE_DATA_CHANGED: DataChangedError,
+  ERR_MERKLE_INPUT: InputError,
+};
+
+interface ThreadErrorCause {
+  readonly merkleErrorCode?: unknown;
+}
+
+export function errorForThread(error: unknown): unknown {
+  if (!(error instanceof MerkleError) || !Object.hasOwn(kCrossThreadErrors, error.code)) return error;
+  return new Error(error.message, { cause: { merkleErrorCode: error.code } satisfies ThreadErrorCause });
+}
+
+export function errorFromThread(error: unknown): unknown {
+  const code = ((error as { cause?: ThreadErrorCause } | undefined)?.cause)?.merkleErrorCode;
+  if (typeof code !== 'string' || !Object.hasOwn(kCrossThreadErrors, code)) return error;
+  return new kCrossThreadErrors[code]!((error as Error).message);
+}

@@ -12,10 +12,9 @@ export { describeBackends, selectKernel, kAutoOrder, type HashBackendsReport } f
 export { kHashInfo, kHashNames, kBackendNames, type HashName, type BackendName, type BackendChoice, type HashKernel } from './hash/types.js';
 export { kProfiles, kProfileNames, type Profile, type ProfileName } from './tree/profile.js';
 export * from './errors.js';
-export { diffTrees, IncompatibleTreesError, type DiffResult } from './diff.js';
+export { diffTrees, type DiffResult } from './diff.js';
 export { diffPlan, comparableNodes, type DiffShape, type DiffPlanResult, type IndexRange, type LevelRequest, type LevelAnswer } from './tree/diff.js';
 export { detectConflicts, type ConflictReport, type DivergentReplica } from './conflicts.js';
 export { startSyncServer, type SyncServer, type SyncServerOptions } from './sync/server.js';
 export { syncFile, type SyncOptions, type SyncReport } from './sync/client.js';
 export { kDefaultSyncLimits, PROTOCOL_VERSION as SYNC_PROTOCOL_VERSION, type SyncLimits, type TreeMeta } from './sync/protocol.js';
-export { SyncError, SyncProtocolError, SyncVerifyError, SyncRootChangedError, SyncTimeoutError, SyncRemoteError } from './sync/errors.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/build.js';
 import { detectConflicts } from '../src/conflicts.js';
-import { IncompatibleTreesError } from '../src/diff.js';
+import { IncompatibleTreesError } from '../src/errors.js';
 import { InputError } from '../src/errors.js';
 import { merkle } from './helpers/cli.js';
 

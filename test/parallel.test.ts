@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/build.js';
 import { InputError } from '../src/errors.js';
-import { fileSegmentBytes, SegmentError } from '../src/builders/parallel.js';
+import { fileSegmentBytes } from '../src/builders/parallel.js';
+import { DataChangedError, SegmentError } from '../src/errors.js';
 import { fileMapper } from '../src/store/mapped-file.js';
 import type { HashName } from '../src/hash/types.js';
 import { tempDir } from './helpers/cli.js';
@@ -129,6 +130,7 @@ describe('faults', () => {
     const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'appending-worker.mjs');
     const build = buildTree(growing, { ...options, threads: 1, workerFile } as never);
     await expect(build).rejects.toBeInstanceOf(InputError);
+    await expect(build).rejects.toBeInstanceOf(DataChangedError);
     await expect(build).rejects.toThrow(/data changed during build/);
   });
 
@@ -139,7 +141,8 @@ describe('faults', () => {
     // Segments of four pages, cut 100 bytes into segment 1: its later pages, and every later
     // segment, lie past the end (whichever worker meets them first reports it).
     const build = buildTree(shrinking, { ...options, segmentSize: 16384, workerFile } as never);
-    await expect(build).rejects.toBeInstanceOf(InputError);
+    await expect(build).rejects.toBeInstanceOf(DataChangedError);
+    await expect(build).rejects.toMatchObject({ code: 'ERR_MERKLE_DATA_CHANGED' });
     const mapped = !('unavailable' in fileMapper());
     await expect(build).rejects.toThrow(mapped ? /data changed during build \(the file ended inside bytes \d+–\d+ while they were hashed\)/ : /data changed during build/);
   });

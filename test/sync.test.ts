@@ -9,7 +9,7 @@ import { TreeFileError } from '../src/errors.js';
 import type { HashName } from '../src/hash/types.js';
 import { openTree } from '../src/open-tree.js';
 import { syncFile, type SyncOptions } from '../src/sync/client.js';
-import { SyncProtocolError, SyncRootChangedError, SyncTimeoutError, SyncVerifyError } from '../src/sync/errors.js';
+import { SyncProtocolError, SyncRootChangedError, SyncTimeoutError, SyncVerifyError } from '../src/errors.js';
 import { startSyncServer, type SyncServer } from '../src/sync/server.js';
 import { levelCount } from '../src/tree/levels.js';
 import type { ProfileName } from '../src/tree/profile.js';

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { MerkleError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
 import type { HashName } from '../hash/types.js';
 import type { ProfileName } from '../tree/profile.js';
 
@@ -19,12 +19,6 @@ export const kCheckpointFile = 'checkpoint.json';
 const kFormat = 'merkle-engine checkpoint';
 const kVersion = 1;
 
-/** CheckpointError: a checkpoint that is corrupt, of another version, or for another build. */
-export class CheckpointError extends MerkleError {
-  constructor(code: 'ERR_MERKLE_CHECKPOINT_CORRUPT' | 'ERR_MERKLE_CHECKPOINT_MISMATCH' | 'ERR_MERKLE_CHECKPOINT_EXISTS', message: string) {
-    super(code, message);
-  }
-}
 
 /** What a checkpoint says about the build it belongs to; a resume must match every field. */
 export interface CheckpointIdentity {

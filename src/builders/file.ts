@@ -4,7 +4,7 @@
  * size and mtime are checked before and after: a file that changes under the build fails it
  * rather than yielding a root of bytes that never existed together.
  */
-import { InputError } from '../errors.js';
+import { DataChangedError, InputError } from '../errors.js';
 import { openReadOnly, type ReadOnlyFile } from '../io/read-only-file.js';
 import type { SourceIdentity } from '../store/format.js';
 import type { TreeLevels } from '../tree/build.js';
@@ -42,7 +42,7 @@ export async function treeFromFile(
     }
     const after = await file.stat();
     if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || position !== fileSize) {
-      throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, read ${position} bytes)`);
+      throw new DataChangedError(`${path}: data changed during build (size ${before.size} → ${after.size}, read ${position} bytes)`);
     }
     return {
       tree: treeFromBlockLeaves(leafHasher, hasher, lone),

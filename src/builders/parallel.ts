@@ -11,7 +11,7 @@
  * in flight (each a mapping while it is hashed, and a few KiB of levels after), so memory is
  * bounded by threads × segment size whatever the file size.
  */
-import { InputError, MerkleError } from '../errors.js';
+import { DataChangedError, errorFromThread, InputError, MerkleError, SegmentError } from '../errors.js';
 import type { ReadOnlyFile } from '../io/read-only-file.js';
 import { createHashPool, type HashPool } from '../pool/pool.js';
 import { hashFileSegment, type FileRange } from '../pool/file-segment.js';
@@ -43,14 +43,6 @@ export interface ParallelFileResult {
   readonly threads: number;
 }
 
-/** SegmentError: a segment could not be hashed; the message names the segment and its bytes. */
-export class SegmentError extends MerkleError {
-  readonly segmentIndex: number;
-  constructor(segmentIndex: number, begin: number, end: number, cause: unknown) {
-    super('ERR_MERKLE_SEGMENT', `segment ${segmentIndex} (bytes ${begin}–${end}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.segmentIndex = segmentIndex;
-  }
-}
 
 /** Segments a worker holds at once while the calling thread hashes too (see below). */
 const kTasksPerWorker = 4;
@@ -162,7 +154,7 @@ async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Prom
 
   const after = await file.stat();
   if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
-    throw new InputError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeNs !== before.mtimeNs})`);
+    throw new DataChangedError(`${path}: data changed during build (size ${before.size} → ${after.size}, mtime changed: ${after.mtimeNs !== before.mtimeNs})`);
   }
   const { root, ambiguous } = await assembler.finish(plan.segmentCount);
   return {
@@ -202,15 +194,14 @@ async function runWindowed(
   let next = 0;
   let inPool = 0; // segments handed to the pool and not yet back
   let failure: unknown;
-  const fail = (job: SegmentJob, error: unknown): void => {
+  const fail = (job: SegmentJob, thrown: unknown): void => {
     if (failure !== undefined) return;
+    const error = errorFromThread(thrown);
     failure = signal?.aborted
       ? signal.reason
       : error instanceof MerkleError
         ? error
-        : /data changed during build/.test(String((error as Error)?.message))
-          ? new InputError((error as Error).message)
-          : new SegmentError(job.task.segmentIndex, job.byteOffset, job.byteOffset + job.byteLength, error);
+        : new SegmentError(job.task.segmentIndex, job.byteOffset, job.byteOffset + job.byteLength, error);
   };
   const more = (): boolean => next < count && failure === undefined && !signal?.aborted;
   const runInPool = async (): Promise<void> => {

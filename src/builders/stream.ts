@@ -9,11 +9,11 @@
  * segments are in flight: `write()` and `readFrom()` wait for room, which is how backpressure
  * reaches the source. docs/streaming.md has the whole path and its costs.
  */
+import { SegmentError } from '../errors.js';
 import { createSegmentWorkers, type SegmentWorkers } from '../pool/segment-workers.js';
 import type { SegmentTask } from '../pool/task.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { treeFromBytes } from './memory.js';
-import { SegmentError } from './parallel.js';
 import { SegmentAssembler, type SegmentedBuild } from './segment-assembly.js';
 
 export interface StreamBuild extends SegmentedBuild {

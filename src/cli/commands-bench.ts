@@ -5,7 +5,8 @@
 import path from 'node:path';
 import type { BenchPreset } from '../bench/run.js';
 import type { Command } from './commands.js';
-import { EXIT_OK, UsageError } from './exit.js';
+import { UsageError } from '../errors.js';
+import { EXIT_OK } from './exit.js';
 import { writeOut } from './output.js';
 
 const bench: Command = {

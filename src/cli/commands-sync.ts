@@ -3,7 +3,7 @@
  * library, prints; the logic lives in src/diff.ts, src/conflicts.ts and src/sync/.
  */
 import type { DiffResult } from '../diff.js';
-import { InputError } from '../errors.js';
+import { InputError, SyncError } from '../errors.js';
 import type { OpenTree } from '../open-tree.js';
 // The diff, conflict and sync modules load when their command runs, not with every command.
 import type { IndexRange } from '../tree/diff.js';
@@ -154,7 +154,7 @@ Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mi
 2 usage or input error.
 `,
   async run(values, [url, localPath]) {
-    const [{ syncFile }, { SyncError }] = await Promise.all([import('../sync/client.js'), import('../sync/errors.js')]);
+    const { syncFile } = await import('../sync/client.js');
     let report;
     try {
       report = await syncFile(url!, localPath!, {

@@ -5,7 +5,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { buildTree } from '../build.js';
 import { parseHex } from '../encoding.js';
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { readBytes, readText } from '../io/read-only-file.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
 import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
@@ -13,7 +13,7 @@ import type { OpenTree } from '../open-tree.js';
 import type { LeafClaim, Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
+import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';

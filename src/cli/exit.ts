@@ -7,12 +7,6 @@ export const EXIT_FAILED = 1;
 /** Usage or input error. */
 export const EXIT_USAGE = 2;
 
-/** UsageError: the command line itself is wrong (unknown option, missing argument). */
-export class UsageError extends MerkleError {
-  constructor(message: string) {
-    super('ERR_MERKLE_USAGE', message);
-  }
-}
 
 /** exitCodeFor maps an error to the exit code the CLI contract gives it. */
 export function exitCodeFor(error: unknown): number {

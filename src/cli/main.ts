@@ -4,7 +4,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { kCommands, type Command } from './commands.js';
-import { describeError, exitCodeFor, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+import { UsageError } from '../errors.js';
+import { describeError, exitCodeFor, EXIT_OK, EXIT_USAGE } from './exit.js';
 import { writeOut } from './output.js';
 
 const kUsage = `merkle — build, prove and compare Merkle trees over large data

@@ -6,6 +6,7 @@
  * threads.
  */
 import { readSync } from 'node:fs';
+import { DataChangedError } from '../errors.js';
 import { fileMapper, type FileMapper } from '../store/mapped-file.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles } from '../tree/profile.js';
@@ -72,7 +73,7 @@ function hashMappedLeaves(mapper: FileMapper, task: SegmentTask, source: FileRan
   } finally {
     intact = mapper.unmap(view);
   }
-  if (!intact) throw new Error(`${path}: data changed during build (the file ended inside bytes ${begin}–${end} while they were hashed)`);
+  if (!intact) throw new DataChangedError(`${path}: data changed during build (the file ended inside bytes ${begin}–${end} while they were hashed)`);
   return true;
 }
 
@@ -99,7 +100,7 @@ function hashWindowLeaves(task: SegmentTask, at: number, bytes: Uint8Array, hash
 function readFully(fd: number, into: Uint8Array, position: number, path: string): void {
   for (let done = 0; done < into.length; ) {
     const n = readSync(fd, into, done, into.length - done, position + done);
-    if (n === 0) throw new Error(`${path}: data changed during build (file ended at byte ${position + done}, expected ${position + into.length})`);
+    if (n === 0) throw new DataChangedError(`${path}: data changed during build (file ended at byte ${position + done}, expected ${position + into.length})`);
     done += n;
   }
 }

@@ -7,6 +7,7 @@
  * levels travel back. This module does not import piscina: that would cost each worker about
  * as much start-up time as Node's own bootstrap.
  */
+import { errorForThread } from '../errors.js';
 import { kProfiles } from '../tree/profile.js';
 import { hashFileSegment } from './file-segment.js';
 import { hashSegment, taskHasher } from './segment-hash.js';
@@ -18,6 +19,14 @@ import type { SegmentTask } from './task.js';
  * segment's shared buffer.
  */
 export default async function hashSegmentTask(task: SegmentTask): Promise<Uint8Array | number> {
+  try {
+    return await hashOneSegment(task);
+  } catch (error) {
+    throw errorForThread(error);
+  }
+}
+
+async function hashOneSegment(task: SegmentTask): Promise<Uint8Array | number> {
   const hasher = await taskHasher(task);
   const { source } = task;
   if ('data' in source) {

@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { buildTree } from '../build.js';
 import { toHex } from '../encoding.js';
-import { MerkleError } from '../errors.js';
+import { MerkleError, SyncError, SyncVerifyError } from '../errors.js';
 import { sourceIdentityOf } from '../store/source.js';
 import type { SourceIdentity } from '../store/format.js';
 import { loadTreeHasher } from '../hash/load.js';
@@ -25,7 +25,6 @@ import { mergeIndexes, type DiffShape, type IndexRange } from '../tree/diff.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { levelCount } from '../tree/levels.js';
 import { kProfiles } from '../tree/profile.js';
-import { SyncError, SyncVerifyError } from './errors.js';
 import { PatchedCopy } from './patch.js';
 import { blockBytes, kDefaultSyncLimits, parseTreeMeta, PATH_BLOCKS, PATH_META, PATH_NODES, type NodeRange, type SyncLimits, type TreeMeta } from './protocol.js';
 import { Peer } from './transport.js';

@@ -12,7 +12,7 @@
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
 import { kProfileNames, type ProfileName } from '../tree/profile.js';
-import { SyncProtocolError } from './errors.js';
+import { SyncProtocolError } from '../errors.js';
 
 export const PROTOCOL_VERSION = 1;
 export const PATH_META = '/v1/meta';

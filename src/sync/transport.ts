@@ -6,7 +6,7 @@
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { ROOT_HEADER } from './protocol.js';
-import { SyncProtocolError, SyncRemoteError, SyncRootChangedError, SyncTimeoutError } from './errors.js';
+import { SyncProtocolError, SyncRemoteError, SyncRootChangedError, SyncTimeoutError } from '../errors.js';
 
 /** Error bodies are short JSON; more than this is not read. */
 const kMaxErrorBytes = 64 * 1024;

@@ -11,7 +11,7 @@ import type { NodeSource } from '../proofs.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { comparableNodes, mergeIndexes, type DiffShape, type IndexRange } from '../tree/diff.js';
 import { levelCount, levelSize } from '../tree/levels.js';
-import { SyncVerifyError } from './errors.js';
+import { SyncVerifyError } from '../errors.js';
 import type { NodeRange } from './protocol.js';
 import { readNodes } from '../diff.js';
 
