@@ -15,7 +15,7 @@ import { checkSource } from './store/source.js';
 import { createTreeFileWriter, type TreeFileWriter } from './store/writer.js';
 import { appendTails, keptNodes } from './tree/append.js';
 import { levelCount } from './tree/levels.js';
-import { kProfiles } from './tree/profile.js';
+import { kProfileNames, kProfiles } from './tree/profile.js';
 
 export interface AppendOptions {
   /**
@@ -45,11 +45,12 @@ export async function appendToTree(treePath: string, more: string | Uint8Array |
   const old = await openTree(treePath);
   try {
     const { meta } = old;
-    if (meta.profile !== 'rfc9162' && meta.profile !== 'classic') {
-      throw new InputError(`${treePath}: append supports rfc9162 and classic trees, not ${meta.profile}`);
+    const profile = kProfiles[meta.profile];
+    if (!profile.appendable) {
+      const appendable = kProfileNames.filter((name) => kProfiles[name].appendable);
+      throw new InputError(`${treePath}: append supports ${appendable.join(' and ')} trees, not ${meta.profile}`);
     }
     if (meta.leafMode !== 'blocks') throw new InputError(`${treePath}: append extends block trees; this tree's leaves are ${meta.leafMode}`);
-    const profile = kProfiles[meta.profile];
     const { hasher } = await loadTreeHasher(profile, meta.hash, options.backend ?? 'auto');
     const blockSize = meta.blockSize;
     const shortTail = meta.leafCount > 0 ? meta.dataLength % blockSize : 0;

@@ -136,8 +136,10 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
   } else {
     throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
   }
-  if (profile.name === 'bitcoin' && built.size === 0) {
-    throw new InputError(`${typeof input === 'string' ? input : 'input'}: the bitcoin profile needs at least one txid`);
+  const { minLeaves } = profile;
+  if (built.size < minLeaves.count) {
+    const least = minLeaves.count === 1 ? `one ${minLeaves.leaf}` : `${minLeaves.count} ${minLeaves.leaf}s`;
+    throw new InputError(`${typeof input === 'string' ? input : 'input'}: the ${profile.name} profile needs at least ${least}`);
   }
   const { levels } = built;
   const d = loaded.hasher.digestSize;

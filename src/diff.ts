@@ -93,7 +93,7 @@ async function readRanges(source: NodeSource, level: number, ranges: readonly In
 export async function diffTrees(a: NodeSource, b: NodeSource): Promise<DiffResult> {
   assertComparable(a, b);
   const digestSize = kHashInfo[a.hash].digestSize;
-  const plan = diffPlan({ sizeA: a.size, sizeB: b.size, lone: kProfiles[a.profile].lone, rootFlagged: a.profile === 'b3tree' }, digestSize);
+  const plan = diffPlan({ sizeA: a.size, sizeB: b.size, lone: kProfiles[a.profile].lone, rootFlagged: kProfiles[a.profile].rootFlagged }, digestSize);
   let step = plan.next();
   while (!step.done) {
     const { level, ranges } = step.value;

@@ -15,15 +15,21 @@ export interface LoadedTreeHasher {
   readonly kernel: string;
 }
 
-/**
- * loadTreeHasher resolves `backend` for `hash` and binds `profile` to it. The b3tree profile
- * runs on BLAKE3's chaining values (a Blake3TreeKernel), every other profile on a HashKernel.
- */
-export async function loadTreeHasher(profile: Profile, hash: HashName, backend: BackendChoice): Promise<LoadedTreeHasher> {
-  if (profile.name === 'b3tree') {
+type HasherMaker = (profile: Profile, hash: HashName, backend: BackendChoice) => Promise<LoadedTreeHasher>;
+
+/** How each profile construction (Profile.construction) gets its TreeHasher. */
+const kMakers: Readonly<Record<Profile['construction'], HasherMaker>> = {
+  'hash-pairs': async (profile, hash, backend) => {
+    const kernel = await selectKernel(hash, backend);
+    return { hasher: createTreeHasher(profile, kernel), backend: kernel.backend, kernel: kernel.kernel };
+  },
+  'blake3-chaining': async (_profile, _hash, backend) => {
     const tree = await selectBlake3TreeKernel(backend);
     return { hasher: createB3TreeHasher(tree), backend: tree.backend, kernel: tree.kernel };
-  }
-  const kernel = await selectKernel(hash, backend);
-  return { hasher: createTreeHasher(profile, kernel), backend: kernel.backend, kernel: kernel.kernel };
+  },
+};
+
+/** loadTreeHasher resolves `backend` for `hash` and binds `profile` to it, as its construction says. */
+export async function loadTreeHasher(profile: Profile, hash: HashName, backend: BackendChoice): Promise<LoadedTreeHasher> {
+  return kMakers[profile.construction](profile, hash, backend);
 }

@@ -7,15 +7,15 @@ import type { Profile } from '../tree/profile.js';
 import type { HashKernel } from './types.js';
 
 /**
- * createTreeHasher returns the TreeHasher of `profile` over `kernel`. Profile b3tree runs on
- * BLAKE3's internals instead (createB3TreeHasher).
+ * createTreeHasher returns the TreeHasher of a `hash-pairs` profile over `kernel`; a
+ * `blake3-chaining` profile runs on BLAKE3's internals instead (createB3TreeHasher).
  */
 export function createTreeHasher(profile: Profile, kernel: HashKernel): TreeHasher {
   if (profile.hashes && !profile.hashes.includes(kernel.hash)) {
     throw new InputError(`profile ${profile.name} is defined for ${profile.hashes.join(', ')}, not ${kernel.hash}`);
   }
-  if (profile.name === 'b3tree') {
-    throw new InputError('profile b3tree runs on a BLAKE3 tree kernel, not a HashKernel (see loadTreeHasher)');
+  if (profile.construction !== 'hash-pairs') {
+    throw new InputError(`profile ${profile.name} is built from ${profile.construction}, not from a HashKernel's pairs (see loadTreeHasher)`);
   }
   const d = kernel.digestSize;
   const { leafPrefix, nodePrefix, doubleNode } = profile;

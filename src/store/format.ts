@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { TreeFileError } from '../errors.js';
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
-import { kProfileNames, kProfiles, type ProfileName } from '../tree/profile.js';
+import { kProfileNames, kProfiles, profileWithCode, type ProfileName } from '../tree/profile.js';
 import { kLeafModes, type LeafMode } from './leaf-modes.js';
 
 /** "\x89MTREE\r\n": a non-ASCII first byte and a CR LF pair catch text-mode transfers. */
@@ -62,7 +62,6 @@ const kKnownFlags = FLAG_SOURCE_KNOWN;
 export { kLeafModes, type LeafMode } from './leaf-modes.js';
 
 // On-disk codes: 1-based so that a zeroed header is never a valid one. Append only.
-const kProfileCodes: readonly ProfileName[] = ['rfc9162', 'classic', 'bitcoin', 'b3tree'];
 const kHashCodes: readonly HashName[] = ['sha256', 'blake3', 'sha3-256', 'xxh128'];
 const kLeafModeCodes: readonly LeafMode[] = ['blocks', 'records', 'leaf-hashes'];
 
@@ -196,7 +195,7 @@ export function encodeHeader(meta: TreeFileMeta, root: Uint8Array, levelChecksum
   header.set(MAGIC, OFFSET.magic);
   view.setUint32(OFFSET.version, FORMAT_VERSION, true);
   view.setUint32(OFFSET.headerSize, HEADER_SIZE, true);
-  view.setUint8(OFFSET.profile, kProfileCodes.indexOf(meta.profile) + 1);
+  view.setUint8(OFFSET.profile, kProfiles[meta.profile].code);
   view.setUint8(OFFSET.hash, kHashCodes.indexOf(meta.hash) + 1);
   view.setUint8(OFFSET.digestSize, meta.digestSize);
   view.setUint8(OFFSET.leafMode, kLeafModeCodes.indexOf(meta.leafMode) + 1);
@@ -272,7 +271,7 @@ function parseFields(view: DataView, header: Uint8Array, name: string): TreeFile
   };
   const headerSize = view.getUint32(OFFSET.headerSize, true);
   if (headerSize !== HEADER_SIZE) throw bad(`header size ${headerSize}, want ${HEADER_SIZE}`);
-  const profile = kProfileCodes[view.getUint8(OFFSET.profile) - 1];
+  const profile = profileWithCode(view.getUint8(OFFSET.profile))?.name;
   if (!profile) throw bad(`unknown profile code ${view.getUint8(OFFSET.profile)}`);
   const hash = kHashCodes[view.getUint8(OFFSET.hash) - 1];
   if (!hash) throw bad(`unknown hash code ${view.getUint8(OFFSET.hash)}`);

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TreeFileError } from '../errors.js';
+import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
 import { CHECKSUM_NAME, HEADER_SIZE, decodeHeader, equalBytes, hex, type TreeFileHeader } from './format.js';
 import { readFully } from './io.js';
 
@@ -108,9 +109,8 @@ class PositionedReader implements TreeFileReader {
         );
       }
     }
-    // A one-leaf b3tree stores a chaining value at level 0; its root is the ROOT-flagged output.
     const { levelCount, profile, leafCount } = this.meta;
-    if (levelCount === 0 || (profile === 'b3tree' && leafCount === 1)) return;
+    if (levelCount === 0 || !topNodeIsRoot(kProfiles[profile], leafCount)) return;
     const top = await this.getNode(levelCount - 1, 0);
     if (!equalBytes(top, this.root)) {
       throw new TreeFileError('ERR_MTREE_ROOT', `${this.path}: top level node ${hex(top)} differs from root ${hex(this.root)}`);

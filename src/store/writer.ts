@@ -9,6 +9,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TreeFileError } from '../errors.js';
 import type { TreeLevels } from '../tree/build.js';
+import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
 import { CHECKSUM_NAME, encodeHeader, equalBytes, hex, layoutOf, validateMeta, type Layout, type TreeFileMeta } from './format.js';
 import { readFully, writeFully } from './io.js';
 import { RangeSet } from './range-set.js';
@@ -220,12 +221,12 @@ class PositionedWriter implements TreeFileWriter {
   }
 
   /**
-   * requireTopIsRoot checks the top level's single node against `root`. Skipped for a one-leaf
-   * b3tree: its level 0 holds a chaining value, its root is the ROOT-flagged output.
+   * requireTopIsRoot checks the top level's single node against `root`, where the profile
+   * stores its root as that node (see Profile.rootFlagged).
    */
   private async requireTopIsRoot(root: Uint8Array): Promise<void> {
     const top = this.layout.levels[this.layout.levels.length - 1];
-    if (!top || (this.meta.profile === 'b3tree' && this.meta.leafCount === 1)) return;
+    if (!top || !topNodeIsRoot(kProfiles[this.meta.profile], this.meta.leafCount)) return;
     const node = new Uint8Array(this.meta.digestSize);
     await readFully(this.handle, node, top.offset, this.tempPath);
     if (!equalBytes(node, root)) {

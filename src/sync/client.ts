@@ -260,7 +260,7 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
     }
 
     // Walk the peer's tree to the leaves that must be fetched.
-    const shape: DiffShape = { sizeA: source.size, sizeB: meta.leafCount, lone: profile.lone, rootFlagged: meta.profile === 'b3tree' };
+    const shape: DiffShape = { sizeA: source.size, sizeB: meta.leafCount, lone: profile.lone, rootFlagged: profile.rootFlagged };
     const ctx: WalkContext = { remoteSize: meta.leafCount, local: source, hasher, shape, digestSize: meta.digestSize };
     const walked = await walkToLeaves(peer, meta, remoteRoot, ctx, levelsPerTrip, limits, options.signal);
     if (meta.leafCount === 0 && Buffer.compare(hasher.emptyRoot(), remoteRoot) !== 0) {
