@@ -11,6 +11,7 @@ import { loadTreeHasher } from './hash/load.js';
 import type { BackendChoice } from './hash/types.js';
 import { openTree, type OpenTree } from './open-tree.js';
 import { readFully } from './store/io.js';
+import { kLeafModeInfo } from './store/leaf-modes.js';
 import { checkSource } from './store/source.js';
 import { createTreeFileWriter, type TreeFileWriter } from './store/writer.js';
 import { appendTails, keptNodes } from './tree/append.js';
@@ -50,7 +51,7 @@ export async function appendToTree(treePath: string, more: string | Uint8Array |
       const appendable = kProfileNames.filter((name) => kProfiles[name].appendable);
       throw new InputError(`${treePath}: append supports ${appendable.join(' and ')} trees, not ${meta.profile}`);
     }
-    if (meta.leafMode !== 'blocks') throw new InputError(`${treePath}: append extends block trees; this tree's leaves are ${meta.leafMode}`);
+    if (!kLeafModeInfo[meta.leafMode].fixedBlocks) throw new InputError(`${treePath}: append extends block trees; this tree's leaves are ${meta.leafMode}`);
     const { hasher } = await loadTreeHasher(profile, meta.hash, options.backend ?? 'auto');
     const blockSize = meta.blockSize;
     const shortTail = meta.leafCount > 0 ? meta.dataLength % blockSize : 0;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Checkpoint, CheckpointIdentity } from './builders/checkpoint.js';
 import { openForReading } from './builders/file.js';
 import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
-import { treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
+import { checkedRecords, treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
 import { treeFromFileParallel } from './builders/parallel.js';
 import type { SegmentedBuild } from './builders/segment-assembly.js';
 import type { StreamTreeBuilder } from './builders/stream.js';
@@ -20,6 +20,7 @@ import type { BackendName, HashName } from './hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from './store/format.js';
+import { kLeafModeInfo } from './store/leaf-modes.js';
 import type { SpillLevelSink } from './store/spill.js';
 import type { TreeFileWriter } from './store/writer.js';
 import type { TreeLevels } from './tree/build.js';
@@ -123,11 +124,11 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
 
   let built: Built;
   if (filled.checkpoint) {
-    if (!(typeof input === 'string' || isAsyncIterable(input)) || filled.leaves !== 'blocks') {
+    if (!(typeof input === 'string' || isAsyncIterable(input)) || !kLeafModeInfo[filled.leaves].fixedBlocks) {
       throw new InputError(`${name('checkpoint')} applies to file and stream inputs of block leaves`);
     }
     built = await buildCheckpointed(input, job, filled.checkpoint);
-  } else if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || filled.leaves !== 'blocks') {
+  } else if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || !kLeafModeInfo[filled.leaves].fixedBlocks) {
     built = await buildInMemory(input, job);
   } else if (typeof input === 'string') {
     built = await buildFromFile(input, job);
@@ -149,7 +150,7 @@ export async function buildTree(input: TreeInput, options?: BuildOptions, name: 
     backend: loaded.backend,
     kernel: loaded.kernel,
     leafMode: built.leafMode,
-    blockSize: built.leafMode === 'blocks' ? filled.blockSize : undefined,
+    blockSize: kLeafModeInfo[built.leafMode].fixedBlocks ? filled.blockSize : undefined,
     size: built.size,
     bytes: built.bytes,
     root: built.root,
@@ -177,7 +178,7 @@ function treeFileMeta(job: Job, leafMode: LeafMode, tree: { leafCount: number; d
     hash: job.filled.hash,
     digestSize: job.hasher.digestSize,
     leafMode,
-    blockSize: leafMode === 'blocks' ? job.filled.blockSize : 0,
+    blockSize: kLeafModeInfo[leafMode].fixedBlocks ? job.filled.blockSize : 0,
     leafCount: tree.leafCount,
     dataLength: tree.dataLength,
     source: tree.source,
@@ -192,8 +193,9 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
   let levels: TreeLevels;
   let bytes: number;
   const leafMode = filled.leaves;
+  const mode = kLeafModeInfo[leafMode];
   if (isRecords(input)) {
-    levels = treeFromCheckedRecords(input.records, hasher, lone);
+    levels = treeFromRecords(checkedRecords(input.records), hasher, lone);
     bytes = input.records.reduce((sum, r) => sum + r.length, 0);
   } else if (isLeafHashes(input)) {
     const d = hasher.digestSize;
@@ -205,22 +207,13 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
     levels = treeFromLeafHashes(flat, input.leafHashes.length, hasher, lone);
     bytes = flat.length;
   } else if (input instanceof Uint8Array) {
-    if (leafMode !== 'blocks') throw new InputError(`${name('leaves')} ${leafMode} reads text: give a file path or a stream`);
+    if (!mode.fixedBlocks) throw new InputError(`${name('leaves')} ${leafMode} reads text: give a file path or a stream`);
     levels = treeFromBytes(input, filled.blockSize, hasher, lone);
     bytes = input.length;
   } else if (typeof input === 'string' || isAsyncIterable(input)) {
     const text = await readAllText(input);
-    if (leafMode === 'records') {
-      const { parseRecords } = await import('./builders/text-leaves.js');
-      const records = parseRecords(text, sourceName);
-      levels = treeFromCheckedRecords(records, hasher, lone);
-      bytes = records.reduce((sum, r) => sum + r.length, 0);
-    } else {
-      const { parseLeafHashes } = await import('./builders/text-leaves.js');
-      const parsed = parseLeafHashes(text, hasher.digestSize, profile.reversedDisplay, sourceName);
-      levels = treeFromLeafHashes(parsed.leaves, parsed.size, hasher, lone);
-      bytes = parsed.leaves.length;
-    }
+    const { treeFromText } = await import('./builders/text-leaves.js');
+    ({ levels, bytes } = treeFromText(text, mode.textLine!, hasher, profile, sourceName));
   } else {
     throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
   }
@@ -440,16 +433,4 @@ async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<s
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-const kMaxRecordBytes = 2 ** 32 - 1;
-
-function treeFromCheckedRecords(records: readonly Uint8Array[], hasher: TreeHasher, lone: Profile['lone']): TreeLevels {
-  let total = 0;
-  for (const [i, record] of records.entries()) {
-    if (!(record instanceof Uint8Array)) throw new InputError(`records[${i}] must be a Uint8Array`);
-    total += record.length;
-  }
-  if (total > kMaxRecordBytes) throw new InputError(`records total ${total} bytes; in-memory records are limited to 4 GiB`);
-  return treeFromRecords(records, hasher, lone);
 }

@@ -27,17 +27,10 @@ export interface DiffResult {
   readonly nodesCompared: number;
 }
 
-/** Optional fields that tell trees apart beyond NodeSource: an OpenTree's meta, a BuiltTree's leafMode. */
+/** Optional fields that let nodes be read in bulk: an OpenTree's reader, a BuiltTree's levels. */
 interface Described {
-  readonly leafMode?: string;
-  readonly meta?: { readonly leafMode?: string };
   readonly reader?: TreeFileReader;
   readonly levels?: TreeLevels;
-}
-
-function leafModeOf(source: NodeSource): string | undefined {
-  const described = source as NodeSource & Described;
-  return described.meta?.leafMode ?? described.leafMode;
 }
 
 /** assertComparable throws IncompatibleTreesError naming the first field in which `a` and `b` differ. */
@@ -45,7 +38,7 @@ export function assertComparable(a: NodeSource, b: NodeSource, names: readonly [
   const fields: [string, unknown, unknown][] = [
     ['profile', a.profile, b.profile],
     ['hash', a.hash, b.hash],
-    ['leaf mode', leafModeOf(a), leafModeOf(b)],
+    ['leaf mode', a.leafMode, b.leafMode],
     ['block size', a.blockSize, b.blockSize],
   ];
   for (const [field, x, y] of fields) {

@@ -6,6 +6,7 @@ import { toHex } from './encoding.js';
 import { InputError, TreeFileError } from './errors.js';
 import type { NodeSource } from './proofs.js';
 import type { TreeFileHeader } from './store/format.js';
+import { kLeafModeInfo } from './store/leaf-modes.js';
 import { openTreeFile, type TreeFileReader } from './store/reader.js';
 import { kProfiles } from './tree/profile.js';
 
@@ -40,7 +41,8 @@ export async function openTree(path: string, options: { verify?: boolean } = {})
     profile: meta.profile,
     hash: meta.hash,
     size: meta.leafCount,
-    blockSize: meta.leafMode === 'blocks' ? meta.blockSize : undefined,
+    blockSize: kLeafModeInfo[meta.leafMode].fixedBlocks ? meta.blockSize : undefined,
+    leafMode: meta.leafMode,
     root: reader.root,
     rootHex: toHex(reader.root, kProfiles[meta.profile].reversedDisplay),
     getNode: (level, index) => reader.getNode(level, index),

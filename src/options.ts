@@ -8,7 +8,7 @@ import { InputError } from './errors.js';
 import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
 import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
 
-import { kLeafModes, type LeafMode } from './store/leaf-modes.js';
+import { kLeafModeInfo, kLeafModes, type LeafMode } from './store/leaf-modes.js';
 
 export type { LeafMode };
 
@@ -122,14 +122,15 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
   if (definition.hashes && !definition.hashes.includes(hash)) {
     throw new InputError(`${name('profile')} ${profile} is defined for ${definition.hashes.join(', ')} only, not ${hash} (set ${name('hash')})`);
   }
-  if (leaves === 'leaf-hashes' && !definition.leavesFromHashes) {
+  const mode = kLeafModeInfo[leaves];
+  if (!mode.fromData && !definition.leavesFromHashes) {
     throw new InputError(`${name('profile')} ${profile} cannot take leaf hashes: its leaves are computed from the data`);
   }
-  if (leaves !== 'leaf-hashes' && !definition.leavesFromData) {
+  if (mode.fromData && !definition.leavesFromData) {
     throw new InputError(`${name('profile')} ${profile} takes leaf hashes only (txids): use leaf hashes, not ${leaves}`);
   }
-  if (leaves === 'records' && definition.minBlockSize !== undefined) {
-    throw new InputError(`${name('profile')} ${profile} takes fixed-size blocks only, not records`);
+  if (!mode.fixedBlocks && definition.minBlockSize !== undefined) {
+    throw new InputError(`${name('profile')} ${profile} takes fixed-size blocks only, not ${leaves}`);
   }
   const blockSize = options.blockSize ?? (definition.minBlockSize ? Math.max(kDefaultBlockSize, definition.minBlockSize) : kDefaultBlockSize);
   if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || blockSize > kMaxBlockSize) {
@@ -172,7 +173,7 @@ export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer =
       throw new InputError(`${name('checkpointEvery')} must be a number of seconds >= 0, got ${everySeconds}`);
     }
     if (c.resume && c.restart) throw new InputError(`${name('resume')} and ${name('restart')} exclude each other`);
-    if (leaves !== 'blocks') throw new InputError(`${name('checkpoint')} applies to block leaves, not ${leaves}`);
+    if (!kLeafModeInfo[leaves].fixedBlocks) throw new InputError(`${name('checkpoint')} applies to block leaves, not ${leaves}`);
     checkpoint = { dir: c.dir, everySeconds, resume: Boolean(c.resume), restart: Boolean(c.restart) };
   }
   return {

@@ -7,6 +7,7 @@ import { parseDigestHex, toHex } from './encoding.js';
 import { InputError, ProofError, RootMismatchError } from './errors.js';
 import { loadTreeHasher } from './hash/load.js';
 import { kHashInfo, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
+import type { LeafMode } from './store/leaf-modes.js';
 import { consistencyProofNodes, inclusionProofNodes, rootFromInclusionProof, verifyConsistency } from './tree/proof.js';
 import type { NodeId } from './tree/levels.js';
 import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
@@ -44,6 +45,8 @@ export interface NodeSource {
   readonly hash: HashName;
   readonly size: number;
   readonly blockSize?: number;
+  /** How the leaves were formed, where the source knows (a built or saved tree does). */
+  readonly leafMode?: LeafMode;
   readonly root: Uint8Array;
   getNode(level: number, index: number): Uint8Array | Promise<Uint8Array>;
 }

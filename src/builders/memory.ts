@@ -2,6 +2,7 @@
  * In-memory builders: a whole tree from bytes in memory, from records, or from leaf hashes.
  * Each makes the leaf level with batched kernel calls and hands it to tree math.
  */
+import { InputError } from '../errors.js';
 import { buildLevels, type TreeLevels } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import type { LoneNodeRule } from '../tree/profile.js';
@@ -19,6 +20,19 @@ export function treeFromBlockLeaves(leafHasher: BlockLeafHasher, hasher: TreeHas
   const { leaves, leafCount, singleLeafData } = leafHasher.finish();
   const singleLeafRoot = singleLeafData && hasher.rootOfSingleLeaf?.(singleLeafData);
   return buildLevels(leaves, leafCount, hasher, lone, singleLeafRoot);
+}
+
+const kMaxRecordBytes = 2 ** 32 - 1;
+
+/** checkedRecords returns `records` after checking each is bytes and that together they fit one in-memory buffer. */
+export function checkedRecords(records: readonly Uint8Array[]): readonly Uint8Array[] {
+  let total = 0;
+  for (const [i, record] of records.entries()) {
+    if (!(record instanceof Uint8Array)) throw new InputError(`records[${i}] must be a Uint8Array`);
+    total += record.length;
+  }
+  if (total > kMaxRecordBytes) throw new InputError(`records total ${total} bytes; in-memory records are limited to 4 GiB`);
+  return records;
 }
 
 /** treeFromRecords builds the tree whose leaves are the given records (any lengths, including 0). */

@@ -12,6 +12,7 @@ import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type Buil
 import type { OpenTree } from '../open-tree.js';
 import type { LeafClaim, Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
@@ -374,7 +375,7 @@ root, and the data source's size and mtime when it was built from a file.
         profile: m.profile,
         hash: m.hash,
         leafMode: m.leafMode,
-        blockSize: m.leafMode === 'blocks' ? m.blockSize : null,
+        blockSize: kLeafModeInfo[m.leafMode].fixedBlocks ? m.blockSize : null,
         leaves: m.leafCount,
         bytes: m.dataLength,
         levels: m.levelCount,

@@ -13,7 +13,7 @@ import { TreeFileError } from '../errors.js';
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
 import { kProfileNames, kProfiles, profileWithCode, type ProfileName } from '../tree/profile.js';
-import { kLeafModes, type LeafMode } from './leaf-modes.js';
+import { kLeafModeInfo, kLeafModes, leafModeWithCode, type LeafMode } from './leaf-modes.js';
 
 /** "\x89MTREE\r\n": a non-ASCII first byte and a CR LF pair catch text-mode transfers. */
 export const MAGIC = Uint8Array.of(0x89, 0x4d, 0x54, 0x52, 0x45, 0x45, 0x0d, 0x0a);
@@ -63,7 +63,6 @@ export { kLeafModes, type LeafMode } from './leaf-modes.js';
 
 // On-disk codes: 1-based so that a zeroed header is never a valid one. Append only.
 const kHashCodes: readonly HashName[] = ['sha256', 'blake3', 'sha3-256', 'xxh128'];
-const kLeafModeCodes: readonly LeafMode[] = ['blocks', 'records', 'leaf-hashes'];
 
 /** Identity of the data a tree was built from, to detect a stale tree. */
 export interface SourceIdentity {
@@ -161,7 +160,7 @@ export function validateMeta(meta: TreeFileMeta): void {
     throw new RangeError(`meta.leafMode must be one of ${kLeafModes.join(', ')}; got ${String(meta.leafMode)}`);
   }
   requireCount(meta.blockSize, 'meta.blockSize');
-  if ((meta.leafMode === 'blocks') !== meta.blockSize > 0) {
+  if (kLeafModeInfo[meta.leafMode].fixedBlocks !== meta.blockSize > 0) {
     throw new RangeError(`meta.blockSize must be > 0 in blocks mode and 0 otherwise; got ${meta.blockSize} in ${meta.leafMode} mode`);
   }
   requireCount(meta.leafCount, 'meta.leafCount');
@@ -198,7 +197,7 @@ export function encodeHeader(meta: TreeFileMeta, root: Uint8Array, levelChecksum
   view.setUint8(OFFSET.profile, kProfiles[meta.profile].code);
   view.setUint8(OFFSET.hash, kHashCodes.indexOf(meta.hash) + 1);
   view.setUint8(OFFSET.digestSize, meta.digestSize);
-  view.setUint8(OFFSET.leafMode, kLeafModeCodes.indexOf(meta.leafMode) + 1);
+  view.setUint8(OFFSET.leafMode, kLeafModeInfo[meta.leafMode].code);
   view.setUint32(OFFSET.levelCount, layout.levels.length, true);
   view.setBigUint64(OFFSET.blockSize, BigInt(meta.blockSize), true);
   view.setBigUint64(OFFSET.leafCount, BigInt(meta.leafCount), true);
@@ -279,10 +278,10 @@ function parseFields(view: DataView, header: Uint8Array, name: string): TreeFile
   if (allowed && !allowed.includes(hash)) throw bad(`profile ${profile} with hash ${hash}`);
   const digestSize = view.getUint8(OFFSET.digestSize);
   if (digestSize !== kHashInfo[hash].digestSize) throw bad(`digest size ${digestSize}, want ${kHashInfo[hash].digestSize} for ${hash}`);
-  const leafMode = kLeafModeCodes[view.getUint8(OFFSET.leafMode) - 1];
+  const leafMode = leafModeWithCode(view.getUint8(OFFSET.leafMode));
   if (!leafMode) throw bad(`unknown leaf mode code ${view.getUint8(OFFSET.leafMode)}`);
   const blockSize = u64(OFFSET.blockSize, 'block size');
-  if ((leafMode === 'blocks') !== blockSize > 0) throw bad(`block size ${blockSize} in ${leafMode} mode`);
+  if (kLeafModeInfo[leafMode].fixedBlocks !== blockSize > 0) throw bad(`block size ${blockSize} in ${leafMode} mode`);
   const leafCount = u64(OFFSET.leafCount, 'leaf count');
   const dataLength = u64(OFFSET.dataLength, 'data length');
   const flags = view.getUint32(OFFSET.flags, true);

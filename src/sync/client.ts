@@ -14,6 +14,7 @@ import { stat } from 'node:fs/promises';
 import { buildTree } from '../build.js';
 import { toHex } from '../encoding.js';
 import { MerkleError, SyncError, SyncVerifyError } from '../errors.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { sourceIdentityOf } from '../store/source.js';
 import type { SourceIdentity } from '../store/format.js';
 import { loadTreeHasher } from '../hash/load.js';
@@ -124,7 +125,7 @@ async function localTree(localPath: string, meta: TreeMeta, options: SyncOptions
     try {
       tree = await openTree(options.tree);
       const m = tree.meta;
-      if (m.profile === meta.profile && m.hash === meta.hash && m.leafMode === 'blocks' && m.blockSize === meta.blockSize) {
+      if (m.profile === meta.profile && m.hash === meta.hash && kLeafModeInfo[m.leafMode].fixedBlocks && m.blockSize === meta.blockSize) {
         await checkSource(tree.reader, localPath);
         const current = tree;
         return { source: current, identity, exists: true, bytes, built: false, close: () => current.close() };

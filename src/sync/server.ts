@@ -9,6 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { toHex } from '../encoding.js';
 import { InputError, MerkleError } from '../errors.js';
 import { openTree, type OpenTree } from '../open-tree.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { checkSource } from '../store/source.js';
 import { readFully } from '../store/io.js';
 import { levelCount } from '../tree/levels.js';
@@ -69,7 +70,7 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   const tree = await openTree(options.tree);
   let data: FileHandle | undefined;
   try {
-    if (tree.meta.leafMode !== 'blocks') throw new InputError(`${options.tree}: only trees of block leaves can be served (this one has ${tree.meta.leafMode})`);
+    if (!kLeafModeInfo[tree.meta.leafMode].fixedBlocks) throw new InputError(`${options.tree}: only trees of block leaves can be served (this one has ${tree.meta.leafMode})`);
     await checkSource(tree.reader, options.data);
     data = await open(options.data, 'r');
   } catch (error) {
