@@ -1,20 +1,20 @@
 /**
  * merkle-engine: build, prove and compare Merkle trees over large data.
  */
-export { buildTree, type BuiltTree, type TreeInput } from './build.js';
-export { createTreeStream, type TreeStream } from './tree-stream.js';
+export { buildTree, type BuiltTree, type TreeInput } from './api/build.js';
+export { createTreeStream, type TreeStream } from './api/tree-stream.js';
 export { fdSource, type FdSourceOptions } from './io/fd-source.js';
-export { appendToTree, type AppendOptions, type AppendResult } from './append.js';
-export { openTree, type OpenTree } from './open-tree.js';
-export { proveInclusion, proveConsistency, verifyProof, type InclusionProof, type ConsistencyProof, type Proof, type NodeSource, type VerifyOptions, type LeafClaim } from './proofs.js';
-export { fillBuildOptions, kDefaultBuildOptions, kDefaultBlockSize, type BuildOptions, type FilledBuildOptions, type LeafMode } from './options.js';
+export { appendToTree, type AppendOptions, type AppendResult } from './api/append.js';
+export { openTree, type OpenTree } from './api/open-tree.js';
+export { proveInclusion, proveConsistency, verifyProof, type InclusionProof, type ConsistencyProof, type Proof, type NodeSource, type VerifyOptions, type LeafClaim } from './api/proofs.js';
+export { fillBuildOptions, kDefaultBuildOptions, kDefaultBlockSize, type BuildOptions, type FilledBuildOptions, type LeafMode } from './api/options.js';
 export { describeBackends, selectKernel, kAutoOrder, type HashBackendsReport } from './hash/registry.js';
 export { kHashInfo, kHashNames, kBackendNames, type HashName, type BackendName, type BackendChoice, type HashKernel } from './hash/types.js';
 export { kProfiles, kProfileNames, type Profile, type ProfileName } from './tree/profile.js';
 export * from './errors.js';
-export { diffTrees, type DiffResult } from './diff.js';
+export { diffTrees, type DiffResult } from './api/diff.js';
 export { diffPlan, comparableNodes, type DiffShape, type DiffPlanResult, type IndexRange, type LevelRequest, type LevelAnswer } from './tree/diff.js';
-export { detectConflicts, type ConflictReport, type DivergentReplica } from './conflicts.js';
+export { detectConflicts, type ConflictReport, type DivergentReplica } from './api/conflicts.js';
 export { startSyncServer, type SyncServer, type SyncServerOptions } from './sync/server.js';
 export { syncFile, type SyncOptions, type SyncReport } from './sync/client.js';
 export { kDefaultSyncLimits, PROTOCOL_VERSION as SYNC_PROTOCOL_VERSION, type SyncLimits, type TreeMeta } from './sync/protocol.js';

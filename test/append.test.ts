@@ -6,10 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendToTree } from '../src/append.js';
-import { buildTree } from '../src/build.js';
-import { openTree } from '../src/open-tree.js';
-import { proveConsistency, verifyProof } from '../src/proofs.js';
+import { appendToTree } from '../src/api/append.js';
+import { buildTree } from '../src/api/build.js';
+import { openTree } from '../src/api/open-tree.js';
+import { proveConsistency, verifyProof } from '../src/api/proofs.js';
 import { merkle, tempDir } from './helpers/cli.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 

@@ -1,6 +1,6 @@
 /** Every real Bitcoin block in the vectors gives its header's merkle root through the `bitcoin` profile. */
 import { describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { loadKernel } from '../src/hash/registry.js';
 import { kBackendNames } from '../src/hash/types.js';
 import { readVectors, type BitcoinBlocks } from './helpers/vectors.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { merkle, tempDir } from './helpers/cli.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 import { kRepoRoot } from './helpers/vectors.js';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { merkle, tempDir } from './helpers/cli.js';
 import { readVectors, type BitcoinBlocks } from './helpers/vectors.js';
 
@@ -150,7 +150,7 @@ describe('merkle backends', () => {
 
 describe('merkle verify', () => {
   it('exit 0 "valid" for a good proof; exit 1 naming the failure for a bad one', async () => {
-    const { proveInclusion } = await import('../src/proofs.js');
+    const { proveInclusion } = await import('../src/api/proofs.js');
     const records = Array.from({ length: 9 }, (_, i) => new Uint8Array([i, 1, 2]));
     const tree = await buildTree({ records });
     const proof = await proveInclusion(tree, 4);

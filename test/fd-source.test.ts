@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { InputError } from '../src/errors.js';
 import { loadNativeAddon } from '../src/hash/native.js';
 import { fdSource, isFillableSource, type FillableSource } from '../src/io/fd-source.js';

@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { InputError } from '../src/errors.js';
 import { fileSegmentBytes } from '../src/builders/parallel.js';
 import { DataChangedError, SegmentError } from '../src/errors.js';

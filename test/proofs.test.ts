@@ -3,9 +3,9 @@
  * CVE-2012-2459 duplicate-node forgery refused for the duplicating profiles.
  */
 import { describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { ProofError, RootMismatchError } from '../src/errors.js';
-import { proveConsistency, proveInclusion, verifyProof, type InclusionProof } from '../src/proofs.js';
+import { proveConsistency, proveInclusion, verifyProof, type InclusionProof } from '../src/api/proofs.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const flipBit = (hexText: string, bit: number): string => {

@@ -5,7 +5,7 @@
  * Seeds are fixed and printed in test names so a failure reproduces.
  */
 import { describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { loadKernel } from '../src/hash/registry.js';
 import { kBackendNames, kHashNames, type BackendName, type HashName } from '../src/hash/types.js';
 import { randomBytes, refRootBitcoin, refRootClassic, refRootRfc9162, seededRandom } from './helpers/reference.js';

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { SegmentError } from '../src/errors.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 import { kRepoRoot } from './helpers/vectors.js';

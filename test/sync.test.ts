@@ -4,10 +4,10 @@ import { copyFile, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildTree } from '../src/build.js';
+import { buildTree } from '../src/api/build.js';
 import { TreeFileError } from '../src/errors.js';
 import type { HashName } from '../src/hash/types.js';
-import { openTree } from '../src/open-tree.js';
+import { openTree } from '../src/api/open-tree.js';
 import { syncFile, type SyncOptions } from '../src/sync/client.js';
 import { SyncProtocolError, SyncRootChangedError, SyncTimeoutError, SyncVerifyError } from '../src/errors.js';
 import { startSyncServer, type SyncServer } from '../src/sync/server.js';

@@ -16,11 +16,11 @@
  *     its segment buffers, so reuse is safe and the source allocates nothing per chunk.
  */
 import { readFileSync } from 'node:fs';
-import { buildTree } from '../build.js';
+import { buildTree } from '../api/build.js';
 import { main } from '../cli/main.js';
 import { withOutputTo } from '../cli/output.js';
 import { fdSource, isFillableSource } from '../io/fd-source.js';
-import { kDefaultSegmentSize } from '../options.js';
+import { kDefaultSegmentSize } from '../api/options.js';
 
 const kChunkBytes = 1024 * 1024;
 

@@ -1,10 +1,10 @@
 /**
  * The comparing commands of `merkle`: diff, conflicts, serve and sync. Each parses, calls the
- * library, prints; the logic lives in src/diff.ts, src/conflicts.ts and src/sync/.
+ * library, prints; the logic lives in src/api/diff.ts, src/api/conflicts.ts and src/sync/.
  */
-import type { DiffResult } from '../diff.js';
+import type { DiffResult } from '../api/diff.js';
 import { InputError, SyncError } from '../errors.js';
-import type { OpenTree } from '../open-tree.js';
+import type { OpenTree } from '../api/open-tree.js';
 // The diff, conflict and sync modules load when their command runs, not with every command.
 import type { IndexRange } from '../tree/diff.js';
 import type { Command } from './commands.js';
@@ -22,7 +22,7 @@ const rangeText = (r: IndexRange) => (r.end - r.begin === 1 ? `${r.begin}` : `${
 async function withTrees<T>(paths: readonly string[], use: (trees: OpenTree[]) => Promise<T>): Promise<T> {
   const trees: OpenTree[] = [];
   try {
-    const { openTree } = await import('../open-tree.js');
+    const { openTree } = await import('../api/open-tree.js');
     for (const path of paths) trees.push(await openTree(path));
     return await use(trees);
   } finally {
@@ -53,7 +53,7 @@ the leaves only B has (added) or only A has (removed), and the node hashes compa
 Exit status: 0 the trees are equal, 1 they differ, 2 usage or input error (incompatible trees).
 `,
   async run(values, [pathA, pathB]) {
-    const { diffTrees } = await import('../diff.js');
+    const { diffTrees } = await import('../api/diff.js');
     const result: DiffResult = await withTrees([pathA!, pathB!], ([a, b]) => diffTrees(a!, b!));
     if (values.json) {
       printJson({ ...result, added: result.added ?? null, removed: result.removed ?? null });
@@ -83,7 +83,7 @@ majority, plus leaves it added or lacks.
 Exit status: 0 all replicas agree, 1 some diverge, 2 usage or input error.
 `,
   async run(values, paths) {
-    const { detectConflicts } = await import('../conflicts.js');
+    const { detectConflicts } = await import('../api/conflicts.js');
     const report = await withTrees(paths, (trees) => detectConflicts(trees, paths));
     if (values.json) {
       printJson(report);
@@ -121,7 +121,7 @@ Runs until interrupted (SIGINT or SIGTERM).
     const port = wholeNumber(values, 'port', 0, 65535) ?? 0;
     const { startSyncServer } = await import('../sync/server.js');
     const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port });
-    const { openTree } = await import('../open-tree.js');
+    const { openTree } = await import('../api/open-tree.js');
     const tree = await openTree(treePath!);
     const line = values.json ? JSON.stringify({ url: server.url, root: tree.rootHex, leaves: tree.size }) : `serving ${treePath} (root ${tree.rootHex}) at ${server.url}`;
     await tree.close();

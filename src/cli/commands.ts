@@ -3,14 +3,14 @@
  * the library and prints. No tree or hashing logic lives here.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { buildTree } from '../build.js';
+import { buildTree } from '../api/build.js';
 import { parseHex } from '../encoding.js';
 import { InputError, UsageError } from '../errors.js';
 import { readBytes, readText } from '../io/read-only-file.js';
 import { kBackendNames, kHashNames } from '../hash/types.js';
-import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../options.js';
-import type { OpenTree } from '../open-tree.js';
-import type { LeafClaim, Proof } from '../proofs.js';
+import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type BuildOptions, type OptionNamer } from '../api/options.js';
+import type { OpenTree } from '../api/open-tree.js';
+import type { LeafClaim, Proof } from '../api/proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { kProfileNames } from '../tree/profile.js';
@@ -264,7 +264,7 @@ verifies; exit 1 and the reason on stderr when it does not.
     if (backend !== undefined && !['auto', ...kBackendNames].includes(backend)) {
       throw new InputError(`--backend must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(backend)}`);
     }
-    const { verifyProof } = await import('../proofs.js');
+    const { verifyProof } = await import('../api/proofs.js');
     await verifyProof(proof, { root: str(values, 'root'), leaf, backend: backend as 'auto' | undefined });
     writeOut('valid\n');
     return EXIT_OK;
@@ -299,7 +299,7 @@ the backend 'auto' picks.
 };
 
 async function withTree<T>(path: string, use: (tree: OpenTree) => Promise<T>): Promise<T> {
-  const { openTree } = await import('../open-tree.js');
+  const { openTree } = await import('../api/open-tree.js');
   const tree = await openTree(path);
   try {
     return await use(tree);
@@ -329,7 +329,7 @@ Hashes are in the profile's display order (byte-reversed for bitcoin).
     const index = parseIndex(indexText!);
     await withTree(treePath!, async (tree) => {
       if (index >= tree.size) throw new InputError(`INDEX ${index} is out of range: ${treePath} has ${tree.size} leaves`);
-      const { proveInclusion } = await import('../proofs.js');
+      const { proveInclusion } = await import('../api/proofs.js');
       printJson(await proveInclusion(tree, index));
     });
     return EXIT_OK;
@@ -347,7 +347,7 @@ Prints the RFC 9162 consistency proof that OLD's leaves are the first leaves of 
 profile, hash, size1, size2, root1, root2, path. rfc9162 trees only; OLD must not be empty.
 `,
   async run(_values, [oldPath, newPath]) {
-    const { proveConsistency } = await import('../proofs.js');
+    const { proveConsistency } = await import('../api/proofs.js');
     await withTree(oldPath!, (older) => withTree(newPath!, async (newer) => printJson(await proveConsistency(older, newer))));
     return EXIT_OK;
   },
@@ -416,7 +416,7 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   --json           print root, oldLeaves, leaves, bytes, out
 `,
   async run(values, [treePath, morePath]) {
-    const { appendToTree } = await import('../append.js');
+    const { appendToTree } = await import('../api/append.js');
     const result = await appendToTree(treePath!, morePath === '-' ? await stdinSource() : morePath!, {
       data: str(values, 'data'),
       out: str(values, 'out'),

@@ -11,7 +11,7 @@
  * Any failure before the rename leaves the local file exactly as it was.
  */
 import { stat } from 'node:fs/promises';
-import { buildTree } from '../build.js';
+import { buildTree } from '../api/build.js';
 import { toHex } from '../encoding.js';
 import { MerkleError, SyncError, SyncVerifyError } from '../errors.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
@@ -19,8 +19,8 @@ import { sourceIdentityOf } from '../store/source.js';
 import type { SourceIdentity } from '../store/format.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
-import { openTree, type OpenTree } from '../open-tree.js';
-import type { NodeSource } from '../proofs.js';
+import { openTree, type OpenTree } from '../api/open-tree.js';
+import type { NodeSource } from '../api/proofs.js';
 import { checkSource } from '../store/source.js';
 import { mergeIndexes, type DiffShape, type IndexRange } from '../tree/diff.js';
 import type { TreeHasher } from '../tree/hasher.js';

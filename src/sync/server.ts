@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { toHex } from '../encoding.js';
 import { InputError, MerkleError } from '../errors.js';
-import { openTree, type OpenTree } from '../open-tree.js';
+import { openTree, type OpenTree } from '../api/open-tree.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { checkSource } from '../store/source.js';
 import { readFully } from '../store/io.js';

@@ -7,13 +7,13 @@
  * compared with it (see src/tree/diff.ts), or lie past the local end. At level 0 the open
  * nodes are the blocks to fetch, with their verified leaf hashes.
  */
-import type { NodeSource } from '../proofs.js';
+import type { NodeSource } from '../api/proofs.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { comparableNodes, mergeIndexes, type DiffShape, type IndexRange } from '../tree/diff.js';
 import { levelCount, levelSize } from '../tree/levels.js';
 import { SyncVerifyError } from '../errors.js';
 import type { NodeRange } from './protocol.js';
-import { readNodes } from '../diff.js';
+import { readNodes } from '../api/diff.js';
 
 /** Verified nodes of one level: sorted indexes and their hashes, back to back. */
 export interface LevelNodes {

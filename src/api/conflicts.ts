@@ -3,12 +3,12 @@
  * the largest group is the majority, and every other replica is diffed against it so the
  * report says where each one diverges.
  */
-import { toHex } from './encoding.js';
-import { InputError } from './errors.js';
+import { toHex } from '../encoding.js';
+import { InputError } from '../errors.js';
 import { assertComparable, diffTrees } from './diff.js';
 import type { NodeSource } from './proofs.js';
-import type { IndexRange } from './tree/diff.js';
-import { kProfiles } from './tree/profile.js';
+import type { IndexRange } from '../tree/diff.js';
+import { kProfiles } from '../tree/profile.js';
 
 export interface DivergentReplica {
   /** Position of the replica in the input list. */

@@ -3,13 +3,13 @@
  * src/tree/diff.ts; this module checks the trees are comparable and answers the plan's level
  * requests with one positioned read per run of nodes.
  */
-import { IncompatibleTreesError } from './errors.js';
+import { IncompatibleTreesError } from '../errors.js';
 import type { NodeSource } from './proofs.js';
-import type { TreeFileReader } from './store/reader.js';
-import type { TreeLevels } from './tree/build.js';
-import { diffPlan, type DiffPlanResult, type IndexRange, type LevelAnswer } from './tree/diff.js';
-import { kHashInfo } from './hash/types.js';
-import { kProfiles } from './tree/profile.js';
+import type { TreeFileReader } from '../store/reader.js';
+import type { TreeLevels } from '../tree/build.js';
+import { diffPlan, type DiffPlanResult, type IndexRange, type LevelAnswer } from '../tree/diff.js';
+import { kHashInfo } from '../hash/types.js';
+import { kProfiles } from '../tree/profile.js';
 
 
 export interface DiffResult {

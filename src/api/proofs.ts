@@ -3,14 +3,14 @@
  * source of nodes (a tree in memory or a tree file) and verified from their JSON form.
  * Hashes are hex in the profile's display order (byte-reversed for bitcoin).
  */
-import { parseDigestHex, toHex } from './encoding.js';
-import { InputError, ProofError, RootMismatchError } from './errors.js';
-import { loadTreeHasher } from './hash/load.js';
-import { kHashInfo, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
-import type { LeafMode } from './store/leaf-modes.js';
-import { consistencyProofNodes, inclusionProofNodes, rootFromInclusionProof, verifyConsistency } from './tree/proof.js';
-import type { NodeId } from './tree/levels.js';
-import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
+import { parseDigestHex, toHex } from '../encoding.js';
+import { InputError, ProofError, RootMismatchError } from '../errors.js';
+import { loadTreeHasher } from '../hash/load.js';
+import { kHashInfo, kHashNames, type BackendChoice, type HashName } from '../hash/types.js';
+import type { LeafMode } from '../store/leaf-modes.js';
+import { consistencyProofNodes, inclusionProofNodes, rootFromInclusionProof, verifyConsistency } from '../tree/proof.js';
+import type { NodeId } from '../tree/levels.js';
+import { kProfileNames, kProfiles, type ProfileName } from '../tree/profile.js';
 
 export interface InclusionProof {
   readonly type: 'inclusion';

@@ -2,13 +2,13 @@
  * openTree: a saved tree file as a NodeSource, so proofs (and later diffs) are made from disk
  * with O(log n) positioned reads, never by loading the tree.
  */
-import { toHex } from './encoding.js';
-import { InputError, TreeFileError } from './errors.js';
+import { toHex } from '../encoding.js';
+import { InputError, TreeFileError } from '../errors.js';
 import type { NodeSource } from './proofs.js';
-import type { TreeFileHeader } from './store/format.js';
-import { kLeafModeInfo } from './store/leaf-modes.js';
-import { openTreeFile, type TreeFileReader } from './store/reader.js';
-import { kProfiles } from './tree/profile.js';
+import type { TreeFileHeader } from '../store/format.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
+import { openTreeFile, type TreeFileReader } from '../store/reader.js';
+import { kProfiles } from '../tree/profile.js';
 
 export interface OpenTree extends NodeSource {
   readonly path: string;

@@ -4,29 +4,29 @@
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { Checkpoint, CheckpointIdentity } from './builders/checkpoint.js';
-import { openForReading } from './builders/file.js';
-import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from './builders/level-sink.js';
-import { checkedRecords, treeFromBytes, treeFromLeafHashes, treeFromRecords } from './builders/memory.js';
-import { treeFromFileParallel } from './builders/parallel.js';
-import type { SegmentedBuild } from './builders/segment-assembly.js';
-import type { StreamTreeBuilder } from './builders/stream.js';
-import { toHex } from './encoding.js';
-import { CheckpointError, DataChangedError, InputError } from './errors.js';
-import { isFillableSource, type FillableSource } from './io/fillable.js';
-import { readText, statOf } from './io/read-only-file.js';
-import { loadTreeHasher } from './hash/load.js';
-import type { BackendName, HashName } from './hash/types.js';
+import type { Checkpoint, CheckpointIdentity } from '../builders/checkpoint.js';
+import { openForReading } from '../builders/file.js';
+import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from '../builders/level-sink.js';
+import { checkedRecords, treeFromBytes, treeFromLeafHashes, treeFromRecords } from '../builders/memory.js';
+import { treeFromFileParallel } from '../builders/parallel.js';
+import type { SegmentedBuild } from '../builders/segment-assembly.js';
+import type { StreamTreeBuilder } from '../builders/stream.js';
+import { toHex } from '../encoding.js';
+import { CheckpointError, DataChangedError, InputError } from '../errors.js';
+import { isFillableSource, type FillableSource } from '../io/fillable.js';
+import { readText, statOf } from '../io/read-only-file.js';
+import { loadTreeHasher } from '../hash/load.js';
+import type { BackendName, HashName } from '../hash/types.js';
 import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
-import type { SourceIdentity, TreeFileMeta } from './store/format.js';
-import { kLeafModeInfo } from './store/leaf-modes.js';
-import type { SpillLevelSink } from './store/spill.js';
-import type { TreeFileWriter } from './store/writer.js';
-import type { TreeLevels } from './tree/build.js';
-import type { TreeHasher } from './tree/hasher.js';
-import { kProfiles, type Profile, type ProfileName } from './tree/profile.js';
-import { segmentLevelForBytes } from './tree/segments.js';
+import type { SourceIdentity, TreeFileMeta } from '../store/format.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
+import type { SpillLevelSink } from '../store/spill.js';
+import type { TreeFileWriter } from '../store/writer.js';
+import type { TreeLevels } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import { kProfiles, type Profile, type ProfileName } from '../tree/profile.js';
+import { segmentLevelForBytes } from '../tree/segments.js';
 
 /**
  * What a tree is built from: a file path; bytes in memory; an async iterable of byte chunks
@@ -212,13 +212,13 @@ async function buildInMemory(input: TreeInput, job: Job): Promise<Built> {
     bytes = input.length;
   } else if (typeof input === 'string' || isAsyncIterable(input)) {
     const text = await readAllText(input);
-    const { treeFromText } = await import('./builders/text-leaves.js');
+    const { treeFromText } = await import('../builders/text-leaves.js');
     ({ levels, bytes } = treeFromText(text, mode.textLine!, hasher, profile, sourceName));
   } else {
     throw new InputError('input must be a file path, a Uint8Array, an async iterable of Uint8Array, { records } or { leafHashes }');
   }
   if (filled.out) {
-    const { writeTreeFile } = await import('./store/writer.js');
+    const { writeTreeFile } = await import('../store/writer.js');
     await writeTreeFile(filled.out, treeFileMeta(job, leafMode, { leafCount: levels.size, dataLength: bytes }), levels, { signal: filled.signal });
   }
   return { root: levels.root, size: levels.size, bytes, ambiguous: levels.ambiguous, threads: 1, levels, leafMode };
@@ -248,7 +248,7 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   const createSink = async (tree: { leafCount: number; dataLength: number; source: SourceIdentity }): Promise<LevelSink | undefined> => {
     if (filled.keepLevels) memory = new MemoryLevelSink(tree.leafCount, hasher.digestSize);
     if (filled.out) {
-      const { createTreeFileWriter } = await import('./store/writer.js');
+      const { createTreeFileWriter } = await import('../store/writer.js');
       writer = await createTreeFileWriter(filled.out, treeFileMeta(job, 'blocks', tree), { signal: filled.signal });
     }
     return teeSinks(memory, writer);
@@ -285,7 +285,7 @@ async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extr
   const { filled, hasher } = job;
   const memory = filled.keepLevels ? new GrowingLevelSink(hasher.digestSize) : undefined;
   // The streaming modules load with the first stream build: a file build does not need them.
-  const [{ StreamTreeBuilder }, { SpillLevelSink }] = await Promise.all([import('./builders/stream.js'), import('./store/spill.js')]);
+  const [{ StreamTreeBuilder }, { SpillLevelSink }] = await Promise.all([import('../builders/stream.js'), import('../store/spill.js')]);
   const spill = extras.spill ?? (filled.out ? await SpillLevelSink.create(filled.out, hasher.digestSize) : undefined);
   const builder: StreamTreeBuilder = new StreamTreeBuilder({
     ...segmentedBuild(job),
@@ -330,8 +330,8 @@ async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job:
   const { dir } = options;
   const segmentLevel = segmentLevelForBytes(filled.blockSize, filled.segmentSize);
   const [{ ensureCheckpointDir, mismatchOf, readCheckpoint, removeCheckpoint, writeCheckpoint }, { SpillLevelSink }] = await Promise.all([
-    import('./builders/checkpoint.js'),
-    import('./store/spill.js'),
+    import('../builders/checkpoint.js'),
+    import('../store/spill.js'),
   ]);
   await ensureCheckpointDir(dir);
   let source: SourceIdentity | undefined;

@@ -4,11 +4,11 @@
  * (`options.blockSize` for the API, `--block-size` for the CLI) so messages point at it.
  */
 import { availableParallelism } from 'node:os';
-import { InputError } from './errors.js';
-import { kBackendNames, kHashNames, type BackendChoice, type HashName } from './hash/types.js';
-import { kProfileNames, kProfiles, type ProfileName } from './tree/profile.js';
+import { InputError } from '../errors.js';
+import { kBackendNames, kHashNames, type BackendChoice, type HashName } from '../hash/types.js';
+import { kProfileNames, kProfiles, type ProfileName } from '../tree/profile.js';
 
-import { kLeafModeInfo, kLeafModes, type LeafMode } from './store/leaf-modes.js';
+import { kLeafModeInfo, kLeafModes, type LeafMode } from '../store/leaf-modes.js';
 
 export type { LeafMode };
 

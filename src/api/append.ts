@@ -3,20 +3,20 @@
  * O(log n) nodes, and write the new tree file atomically (in place by default). The old tree's
  * surviving nodes are copied, not rehashed. `merkle consistency` then proves old ⊑ new.
  */
-import { BlockLeafHasher } from './builders/block-leaves.js';
-import { openForReading } from './builders/file.js';
-import { toHex } from './encoding.js';
-import { InputError } from './errors.js';
-import { loadTreeHasher } from './hash/load.js';
-import type { BackendChoice } from './hash/types.js';
+import { BlockLeafHasher } from '../builders/block-leaves.js';
+import { openForReading } from '../builders/file.js';
+import { toHex } from '../encoding.js';
+import { InputError } from '../errors.js';
+import { loadTreeHasher } from '../hash/load.js';
+import type { BackendChoice } from '../hash/types.js';
 import { openTree, type OpenTree } from './open-tree.js';
-import { readFully } from './store/io.js';
-import { kLeafModeInfo } from './store/leaf-modes.js';
-import { checkSource } from './store/source.js';
-import { createTreeFileWriter, type TreeFileWriter } from './store/writer.js';
-import { appendTails, keptNodes } from './tree/append.js';
-import { levelCount } from './tree/levels.js';
-import { kProfileNames, kProfiles } from './tree/profile.js';
+import { readFully } from '../store/io.js';
+import { kLeafModeInfo } from '../store/leaf-modes.js';
+import { checkSource } from '../store/source.js';
+import { createTreeFileWriter, type TreeFileWriter } from '../store/writer.js';
+import { appendTails, keptNodes } from '../tree/append.js';
+import { levelCount } from '../tree/levels.js';
+import { kProfileNames, kProfiles } from '../tree/profile.js';
 
 export interface AppendOptions {
   /**
