@@ -106,7 +106,12 @@ const isLeafHashes = (value: unknown): value is { leafHashes: readonly Uint8Arra
  * on any failure the temp file is removed and an existing file at `out` is left as it was.
  * Rejects with InputError naming the bad option, file or line.
  */
-export async function buildTree(input: TreeInput, options?: BuildOptions, name: OptionNamer = apiOptionName): Promise<BuiltTree> {
+export function buildTree(input: TreeInput, options?: BuildOptions): Promise<BuiltTree> {
+  return buildTreeNamed(input, options, apiOptionName);
+}
+
+/** buildTreeNamed is buildTree with errors naming options as `name` says (the CLI's flags). */
+export async function buildTreeNamed(input: TreeInput, options: BuildOptions | undefined, name: OptionNamer): Promise<BuiltTree> {
   const started = process.hrtime.bigint();
   // { records } and { leafHashes } say their leaf mode themselves.
   const implied: LeafMode | undefined = isRecords(input) ? 'records' : isLeafHashes(input) ? 'leaf-hashes' : undefined;

@@ -3,7 +3,7 @@
  * the library and prints. No tree or hashing logic lives here.
  */
 import type { ParseArgsConfig } from 'node:util';
-import { buildTree } from '../api/build.js';
+import { buildTreeNamed } from '../api/build.js';
 import { parseHex } from '../encoding.js';
 import { InputError, UsageError } from '../errors.js';
 import { readBytes, readText } from '../io/read-only-file.js';
@@ -163,7 +163,7 @@ Crash safety (block leaves, file or - input):
     const source = input === '-' ? await stdinSource() : input!;
     let tree;
     try {
-      tree = await buildTree(source, options, cliOptionName);
+      tree = await buildTreeNamed(source, options, cliOptionName);
     } finally {
       bar?.done();
       process.off('SIGINT', onSigint);
