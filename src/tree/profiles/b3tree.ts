@@ -3,9 +3,9 @@
  * BLAKE3 tree, so the root equals `b3sum` of the data. Nodes are chaining values and the root
  * carries BLAKE3's ROOT flag, so this profile is built from BLAKE3's internals.
  */
-import type { Profile } from '../profile.js';
+import { defineProfile } from './define.js';
 
-export const b3tree: Profile = {
+export const b3tree = defineProfile({
   name: 'b3tree',
   code: 4,
   lone: 'carry',
@@ -14,14 +14,10 @@ export const b3tree: Profile = {
   doubleNode: false,
   construction: 'blake3-chaining',
   rootFlagged: true,
-  leavesFromData: true,
   leavesFromHashes: false,
-  minLeaves: { count: 0, leaf: 'leaf' },
-  reversedDisplay: false,
   hashes: ['blake3'],
-  consistencyProofs: false,
-  // Appending moves the ROOT flag and every chaining value on the right edge; not supported yet.
+  // Appending would move the ROOT flag and re-derive every chaining value on the right edge.
   appendable: false,
   minBlockSize: 1024,
   description: "BLAKE3's own tree over chunk groups: the root equals the BLAKE3 hash of the data (b3sum)",
-};
+});
