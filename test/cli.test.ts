@@ -64,6 +64,7 @@ describe('merkle build', () => {
     const want = (await buildTree({ records })).rootHex;
     expect(merkle(['build', file('r1.txt', 'abcd\n\n01\n'), '--records']).stdout).toBe(`${want}\n`);
     expect(merkle(['build', file('r2.txt', 'ABCD\r\n\r\n01'), '--records']).stdout).toBe(`${want}\n`);
+    expect(merkle(['build', file('r4.txt', 'abcd\n\n01\n'), '--leaves', 'records']).stdout).toBe(`${want}\n`);
     const oneEmpty = (await buildTree({ records: [new Uint8Array(0)] })).rootHex;
     expect(merkle(['build', file('r3.txt', '\n'), '--records']).stdout).toBe(`${oneEmpty}\n`);
   });
@@ -87,6 +88,9 @@ describe('merkle build', () => {
     [['build', dataFile, '--profile', 'bitcoin', '--records'], /--profile bitcoin takes leaf hashes only/],
     [['build', dataFile, '--profile', 'bitcoin', '--hash', 'blake3', '--leaf-hashes'], /bitcoin is defined for sha256 only/],
     [['build', dataFile, '--records', '--leaf-hashes'], /exclude each other/],
+    [['build', dataFile, '--leaves', 'lines'], /--leaves must be one of blocks, records, leaf-hashes, got "lines"/],
+    [['build', dataFile, '--leaves', 'blocks', '--records'], /--leaves, --records and --leaf-hashes name different leaf modes: blocks, records/],
+    [['build', dataFile, '--leaves', 'records', '--block-size', '4'], /--block-size applies to block leaves, not records/],
     [['build', dataFile, '--frobnicate'], /Unknown option '--frobnicate'/],
     [['build'], /build: expected 1 argument\(s\), got 0/],
     [['bulid', dataFile], /unknown command "bulid"/],

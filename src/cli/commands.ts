@@ -12,7 +12,7 @@ import { kDefaultBlockSize, kDefaultBuildOptions, kDefaultSegmentSize, type Buil
 import type { OpenTree } from '../api/open-tree.js';
 import type { LeafClaim, Proof } from '../api/proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
-import { kLeafModeInfo } from '../store/leaf-modes.js';
+import { kLeafModeInfo, kLeafModes, type LeafMode } from '../store/leaf-modes.js';
 import { kProfileNames } from '../tree/profile.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
@@ -37,7 +37,7 @@ const kFlagNames: Record<string, string> = {
   profile: '--profile',
   hash: '--hash',
   backend: '--backend',
-  leaves: '--records/--leaf-hashes',
+  leaves: '--leaves',
   segmentSize: '--segment-size',
   mmap: '--no-mmap',
   checkpoint: '--checkpoint',
@@ -48,6 +48,17 @@ const kFlagNames: Record<string, string> = {
 const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
 
 const str = (values: Values, key: string): string | undefined => values[key] as string | undefined;
+
+/**
+ * leafModeFlag is the leaf mode the command line names: --leaves MODE, or its shorthands
+ * --records and --leaf-hashes; undefined leaves the build's default. An unknown MODE is left for
+ * the build options to refuse, with the list of modes.
+ */
+function leafModeFlag(values: Values): LeafMode | undefined {
+  const named = [str(values, 'leaves'), values.records ? 'records' : undefined, values['leaf-hashes'] ? 'leaf-hashes' : undefined].filter((mode) => mode !== undefined);
+  if (new Set(named).size > 1) throw new UsageError(`--leaves, --records and --leaf-hashes name different leaf modes: ${named.join(', ')}`);
+  return named[0] as LeafMode | undefined;
+}
 
 function printJson(value: unknown): void {
   writeOut(`${JSON.stringify(value, null, 2)}\n`);
@@ -74,6 +85,7 @@ const build: Command = {
   positionals: [1, 1],
   options: {
     'block-size': { type: 'string' },
+    leaves: { type: 'string' },
     records: { type: 'boolean' },
     'leaf-hashes': { type: 'boolean' },
     hash: { type: 'string' },
@@ -99,6 +111,8 @@ lowercase hex (bitcoin: display order) and a newline.
 Leaves (default: fixed-size blocks of the input's bytes):
   --block-size N      block size in bytes, with an optional KiB, MiB or GiB suffix
                       (default ${formatByteSize(kDefaultBlockSize)}; b3tree: a power of two >= 1 KiB)
+  --leaves MODE       ${kLeafModes.join(' | ')} (default blocks); the flags below are short for
+                      the other modes
   --records           INPUT is text, one hex-encoded record per line; an empty line is the
                       empty record; the final newline ends the last line
   --leaf-hashes       INPUT is text, one hex leaf hash per line (bitcoin: txids in display order)
@@ -135,9 +149,10 @@ Crash safety (block leaves, file or - input):
 `,
   async run(values, [input]) {
     if (values.records && values['leaf-hashes']) throw new UsageError('--records and --leaf-hashes exclude each other');
+    const leaves = leafModeFlag(values);
     const blockSizeText = str(values, 'block-size');
-    if (blockSizeText !== undefined && (values.records || values['leaf-hashes'])) {
-      throw new UsageError('--block-size applies to block leaves, not --records or --leaf-hashes');
+    if (blockSizeText !== undefined && leaves !== undefined && kLeafModes.includes(leaves) && !kLeafModeInfo[leaves].fixedBlocks) {
+      throw new UsageError(`--block-size applies to block leaves, not ${leaves}`);
     }
     const threads = parseThreads(str(values, 'threads'));
     const segmentSizeText = str(values, 'segment-size');
@@ -151,7 +166,7 @@ Crash safety (block leaves, file or - input):
       hash: str(values, 'hash') as BuildOptions['hash'],
       backend: str(values, 'backend') as BuildOptions['backend'],
       blockSize: blockSizeText === undefined ? undefined : parseByteSize(blockSizeText, '--block-size'),
-      leaves: values.records ? 'records' : values['leaf-hashes'] ? 'leaf-hashes' : 'blocks',
+      leaves,
       threads,
       segmentSize: segmentSizeText === undefined ? undefined : parseByteSize(segmentSizeText, '--segment-size'),
       mmap: values['no-mmap'] ? false : undefined,
