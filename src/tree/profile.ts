@@ -63,7 +63,7 @@ export interface Profile {
   readonly description: string;
 }
 
-/** The registry: one line per profile module. Order is the order `merkle profiles` lists them. */
+/** The registry: one line per profile module, in the order help texts list them. */
 const kRegistry = { rfc9162, classic, bitcoin, b3tree };
 
 export type ProfileName = keyof typeof kRegistry;
