@@ -19,6 +19,7 @@ import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
 import { kBenchCommands } from './commands-bench.js';
+import { kProfileCommands } from './commands-profiles.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -442,5 +443,5 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   },
 };
 
-export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands };
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands, ...kProfileCommands };
 export { EXIT_FAILED };
