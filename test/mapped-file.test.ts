@@ -1,5 +1,5 @@
 /**
- * Mapped file ranges (src/store/mapped-file.ts over native/file/): the bytes equal the file's
+ * Mapped file ranges (src/io/mapped-file.ts over native/file/): the bytes equal the file's
  * at any offset and length; a mapping is gone after unmap; a file cut short under a mapping
  * reads zeros past its end and reports it, without SIGBUS killing the process; bad arguments
  * are refused by name. Skipped, saying why, where the addon has no mappings.
@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileMapper, type FileMapper } from '../src/store/mapped-file.js';
+import { fileMapper, type FileMapper } from '../src/io/mapped-file.js';
 import { tempDir } from './helpers/cli.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 import { kRepoRoot } from './helpers/vectors.js';
@@ -72,7 +72,7 @@ describe.skipIf(unavailable !== undefined)('mapped file ranges', () => {
     // In a child process, so a missing guard shows as a SIGBUS death, not a lost test runner.
     const script = `
       import { openSync, truncateSync, writeFileSync } from 'node:fs';
-      import { fileMapper } from ${JSON.stringify(path.join(kRepoRoot, 'dist', 'store', 'mapped-file.js'))};
+      import { fileMapper } from ${JSON.stringify(path.join(kRepoRoot, 'dist', 'io', 'mapped-file.js'))};
       import { loadTreeHasher } from ${JSON.stringify(path.join(kRepoRoot, 'dist', 'hash', 'load.js'))};
       import { kProfiles } from ${JSON.stringify(path.join(kRepoRoot, 'dist', 'tree', 'profile.js'))};
       const file = process.argv[1];

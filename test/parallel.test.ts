@@ -11,7 +11,7 @@ import { buildTree } from '../src/api/build.js';
 import { InputError } from '../src/errors.js';
 import { fileSegmentBytes } from '../src/builders/parallel.js';
 import { DataChangedError, SegmentError } from '../src/errors.js';
-import { fileMapper } from '../src/store/mapped-file.js';
+import { fileMapper } from '../src/io/mapped-file.js';
 import type { HashName } from '../src/hash/types.js';
 import { tempDir } from './helpers/cli.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';

@@ -1,5 +1,5 @@
 /**
- * The stream builder's worker threads (src/pool/segment-workers.ts): a worker that throws or
+ * The stream builder's worker threads (src/pool/task-workers.ts): a worker that throws or
  * dies fails the build with an error naming the segment — never a hang — and the shared
  * segment buffers give the file builder's root for blocks small enough that a segment's
  * levels outgrow its data (they come back moved instead of in place).
@@ -28,7 +28,7 @@ describe('stream segment workers', () => {
 
   it('a worker that dies fails the build instead of hanging', async () => {
     const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'crashing-worker.mjs');
-    await expect(buildTree(chunks(data, 5000), { ...options, workerFile } as never)).rejects.toThrow(/^segment \d+ \(bytes \d+–\d+\) failed: a segment worker exited \(code 3\)$/);
+    await expect(buildTree(chunks(data, 5000), { ...options, workerFile } as never)).rejects.toThrow(/^segment \d+ \(bytes \d+–\d+\) failed: a worker thread exited \(code 3\)$/);
   });
 
   it('blocks of 16 bytes (levels larger than the segment) give the file root', async () => {

@@ -13,10 +13,10 @@
  */
 import { DataChangedError, errorFromThread, InputError, MerkleError, SegmentError } from '../errors.js';
 import type { ReadOnlyFile } from '../io/read-only-file.js';
-import { createHashPool, type HashPool } from '../pool/pool.js';
-import { hashFileSegment, type FileRange } from '../pool/file-segment.js';
-import { taskHasher } from '../pool/segment-hash.js';
-import type { SegmentTask } from '../pool/task.js';
+import { createTaskPool, type TaskPool } from '../pool/pool.js';
+import { hashFileSegment, type FileRange } from './file-segment.js';
+import { taskHasher } from './segment-hash.js';
+import { kSegmentWorkerFile, type SegmentTask } from './segment-task.js';
 import { planSegments, segmentAt, segmentLevelForBytes } from '../tree/segments.js';
 import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
@@ -143,7 +143,7 @@ async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Prom
   // ran dry: 1 GiB, 2 threads, 0.219–0.235 s against 0.206–0.218 s with four, alternating). A
   // worker that dies fails all its tasks; the error names the first to be reported.
   const tasksPerWorker = injected ? 1 : kTasksPerWorker;
-  const pool = workers > 0 ? createHashPool(workers, build.workerFile, { tasksPerWorker, shared: !injected }) : undefined;
+  const pool = workers > 0 ? createTaskPool<SegmentTask, Uint8Array>(workers, build.workerFile ?? kSegmentWorkerFile, { tasksPerWorker, shared: !injected }) : undefined;
   const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
   try {
     await runWindowed(pool, plan.segmentCount, Math.max(2, tasksPerWorker) * workers, jobFor, accept, signal, inThread);
@@ -167,6 +167,9 @@ async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Prom
   };
 }
 
+/** The file builder's pool: a task is one file segment, the answer its levels. */
+type SegmentPool = TaskPool<SegmentTask, Uint8Array>;
+
 /** A segment task with the byte range it covers, for progress and error messages. */
 interface SegmentJob {
   readonly task: SegmentTask;
@@ -183,7 +186,7 @@ interface SegmentJob {
  * milliseconds.
  */
 async function runWindowed(
-  starting: Promise<HashPool> | undefined,
+  starting: Promise<SegmentPool> | undefined,
   count: number,
   window: number,
   jobFor: (index: number) => SegmentJob,
@@ -205,7 +208,7 @@ async function runWindowed(
   };
   const more = (): boolean => next < count && failure === undefined && !signal?.aborted;
   const runInPool = async (): Promise<void> => {
-    let pool: HashPool;
+    let pool: SegmentPool;
     try {
       pool = (await starting)!;
     } catch (error) {

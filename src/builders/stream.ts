@@ -10,8 +10,8 @@
  * reaches the source. docs/streaming.md has the whole path and its costs.
  */
 import { SegmentError } from '../errors.js';
-import { createSegmentWorkers, type SegmentWorkers } from '../pool/segment-workers.js';
-import type { SegmentTask } from '../pool/task.js';
+import { createTaskWorkers, type TaskWorkers } from '../pool/task-workers.js';
+import { kSegmentWorkerFile, type SegmentTask } from './segment-task.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { treeFromBytes } from './memory.js';
 import { SegmentAssembler, type SegmentedBuild } from './segment-assembly.js';
@@ -43,7 +43,12 @@ export class StreamTreeBuilder {
   readonly #build: StreamBuild;
   readonly #segmentBytes: number;
   readonly #assembler: SegmentAssembler;
-  #pool?: SegmentWorkers;
+  /**
+   * Answers a stream segment held in a SharedArrayBuffer with the byte length of its levels,
+   * written at the start of that buffer, or the levels themselves when they are larger than the
+   * buffer (blocks under 64 bytes).
+   */
+  #pool?: TaskWorkers<SegmentTask, Uint8Array | number>;
   #segment: Uint8Array;
   #filled = 0;
   #submitted = 0;
@@ -203,7 +208,7 @@ export class StreamTreeBuilder {
       topLevel: build.segmentLevel,
     };
     const byteOffset = index * this.#segmentBytes;
-    this.#pool ??= createSegmentWorkers(build.threads, build.workerFile);
+    this.#pool ??= createTaskWorkers(build.threads, build.workerFile ?? kSegmentWorkerFile);
     const buffer = new Uint8Array(data.buffer, 0, this.#segmentBytes);
     const running: Promise<void> = this.#pool
       .run(task)

@@ -1,35 +1,17 @@
 /**
- * The file builder's hashing pool: piscina worker threads running dist/pool/worker.cjs.
- * Threading is a parameter of the build, not of the hash: each task is one file segment.
- * (Streams run on plain worker threads: segment-workers.ts.)
+ * A piscina pool of worker threads running one worker module's default export per task. It
+ * knows workers and tasks, not what a task does (the file builder's: one file segment, see
+ * src/builders/segment-worker.ts). Plain workers without piscina: task-workers.ts.
  */
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { SegmentTask } from './task.js';
 
-const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/**
- * The worker module: src/pool/worker.ts bundled into one CommonJS file at `npm run build`
- * (scripts/bundle.mjs), which a worker thread loads with require(), without Node's ES module
- * loader. Workers need compiled JS (Node 20 cannot run .ts in workers), so the pool always
- * loads dist/.
- */
-export const kWorkerFile = path.join(kPackageRoot, 'dist', 'pool', 'worker.cjs');
-
-/** defaultThreads is the number of hashing threads when none is asked for: one per core. */
-export function defaultThreads(): number {
-  return Math.max(1, os.availableParallelism());
-}
-
-export interface HashPool {
-  run(task: SegmentTask): Promise<Uint8Array>;
+export interface TaskPool<Task, Result> {
+  run(task: Task): Promise<Result>;
   /** release says this build is done with the pool: a private one is destroyed, a shared one stays warm. */
   release(): Promise<void>;
 }
 
-export interface HashPoolOptions {
+export interface TaskPoolOptions {
   /**
    * Tasks a worker may hold at once (default 1): 2 keeps a worker busy when the thread that
    * hands out tasks is itself busy hashing.
@@ -47,21 +29,22 @@ export interface HashPoolOptions {
 /** How long a shared pool's idle workers live: long enough for the next build of a batch. */
 export const kSharedIdleMs = 2000;
 
-const sharedPools = new Map<string, Promise<HashPool>>();
+const sharedPools = new Map<string, Promise<TaskPool<unknown, unknown>>>();
 
 /**
- * createHashPool starts `threads` workers (a shared pool: reuses the warm one of that shape).
- * `workerFile` replaces the worker (tests inject faults; such pools are never shared).
- * piscina is loaded here, on first use, so commands and inputs that need no pool start faster.
+ * createTaskPool starts `threads` workers running `workerFile` (a compiled module; a `.cjs`
+ * bundle loads without Node's ES module loader). A shared pool reuses the warm one of the same
+ * worker and shape. piscina is loaded here, on first use, so commands and inputs that need no
+ * pool start faster.
  */
-export function createHashPool(threads: number, workerFile: string = kWorkerFile, options: HashPoolOptions = {}): Promise<HashPool> {
+export function createTaskPool<Task, Result>(threads: number, workerFile: string, options: TaskPoolOptions = {}): Promise<TaskPool<Task, Result>> {
   const tasksPerWorker = options.tasksPerWorker ?? 1;
-  if (!options.shared || workerFile !== kWorkerFile) return startPool(threads, workerFile, tasksPerWorker, false);
-  const key = `${threads}/${tasksPerWorker}`;
-  let pool = sharedPools.get(key);
+  if (!options.shared) return startPool(threads, workerFile, tasksPerWorker, false);
+  const key = `${workerFile}/${threads}/${tasksPerWorker}`;
+  let pool = sharedPools.get(key) as Promise<TaskPool<Task, Result>> | undefined;
   if (!pool) {
-    pool = startPool(threads, workerFile, tasksPerWorker, true);
-    sharedPools.set(key, pool);
+    pool = startPool<Task, Result>(threads, workerFile, tasksPerWorker, true);
+    sharedPools.set(key, pool as Promise<TaskPool<unknown, unknown>>);
     // A pool that failed to start is not kept for the next build to trip over.
     pool.catch(() => sharedPools.delete(key));
   }
@@ -69,7 +52,7 @@ export function createHashPool(threads: number, workerFile: string = kWorkerFile
 }
 
 /** startPool starts a pool: a shared one outlives the build that started it. */
-async function startPool(threads: number, workerFile: string, tasksPerWorker: number, shared: boolean): Promise<HashPool> {
+async function startPool<Task, Result>(threads: number, workerFile: string, tasksPerWorker: number, shared: boolean): Promise<TaskPool<Task, Result>> {
   // require(), not import(): piscina is CommonJS, and import() would first start Node's ES
   // module loader in a CommonJS process (the `merkle` command): 18 against 13 ms of CPU to load.
   const { Piscina } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
@@ -85,7 +68,7 @@ async function startPool(threads: number, workerFile: string, tasksPerWorker: nu
     concurrentTasksPerWorker: tasksPerWorker,
   });
   return {
-    run: (task) => pool.run(task) as Promise<Uint8Array>,
+    run: (task) => pool.run(task) as Promise<Result>,
     release: shared ? async () => {} : () => pool.destroy(),
   };
 }

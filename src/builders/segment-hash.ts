@@ -8,7 +8,7 @@ import { nextLevel } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles, type LoneNodeRule } from '../tree/profile.js';
 import { segmentLevelWidths } from '../tree/segments.js';
-import type { SegmentTask } from './task.js';
+import type { SegmentTask } from './segment-task.js';
 
 const hashers = new Map<string, Promise<LoadedTreeHasher>>();
 

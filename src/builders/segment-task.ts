@@ -1,6 +1,17 @@
-/** The message a pool worker receives: which bytes to hash as which segment. */
+/** The message a segment worker receives: which bytes to hash as which segment; and where that worker is. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BackendChoice, HashName } from '../hash/types.js';
 import type { ProfileName } from '../tree/profile.js';
+
+const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The segment worker module: src/builders/segment-worker.ts bundled into one CommonJS file at
+ * `npm run build` (scripts/bundle.mjs), which a worker thread loads with require(), without
+ * Node's ES module loader. Workers need compiled JS (Node 20 cannot run .ts in workers), so
+ * this is always in dist/.
+ */
+export const kSegmentWorkerFile = path.join(kPackageRoot, 'dist', 'builders', 'segment-worker.cjs');
 
 /**
  * Where a segment's bytes are: a byte range of a file the worker reads itself, or bytes in a

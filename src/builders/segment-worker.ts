@@ -1,6 +1,7 @@
 /**
- * Worker module (runs in a worker thread; compiled to dist/pool/worker.js and bundled into
- * dist/pool/worker.cjs, which piscina loads for file segments and segment-worker-entry.js for
+ * Segment worker module (runs in a worker thread; compiled to dist/builders/segment-worker.js
+ * and bundled into dist/builders/segment-worker.cjs, which piscina loads for file segments and
+ * pool/task-worker-entry.js for
  * stream segments). Each task hashes one segment. A file segment is mapped (or read) by the
  * thread itself through the build's open descriptor (file-segment.ts), so file data never
  * crosses threads; a stream's segment arrives in a SharedArrayBuffer. Only the segment's
@@ -11,7 +12,7 @@ import { errorForThread } from '../errors.js';
 import { kProfiles } from '../tree/profile.js';
 import { hashFileSegment } from './file-segment.js';
 import { hashSegment, taskHasher } from './segment-hash.js';
-import type { SegmentTask } from './task.js';
+import type { SegmentTask } from './segment-task.js';
 
 /**
  * Hashes one segment; resolves to its levels 0..topLevel back to back (a file segment's are a
@@ -34,7 +35,7 @@ async function hashOneSegment(task: SegmentTask): Promise<Uint8Array | number> {
     // A stream segment sits in a SharedArrayBuffer the main thread reuses: its bytes are
     // hashed, so the levels go back in its first bytes and only their length is posted.
     const shared = source.data.buffer;
-    if (levels.length > shared.byteLength) return levels; // segment-worker-entry.ts moves it
+    if (levels.length > shared.byteLength) return levels; // pool/task-worker-entry.ts moves it
     new Uint8Array(shared, 0, levels.length).set(levels);
     return levels.length;
   }

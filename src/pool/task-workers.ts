@@ -1,8 +1,8 @@
 /**
- * SegmentWorkers: the stream builder's worker threads — `threads` workers, one segment each at
- * a time, spoken to with one plain postMessage per task and one answer back.
+ * TaskWorkers: `threads` plain worker threads, one task each at a time, spoken to with one
+ * plain postMessage per task and one answer back (the stream builder's: one stream segment).
  *
- * Why not the piscina pool the file builder uses: a piscina task allocates some 10 KiB of
+ * Why not the piscina pool (pool.ts): a piscina task allocates some 10 KiB of
  * short-lived objects on the main thread (task info, async resources, promises), and over a
  * long stream (4096 segments in 32 GiB) the survivors of those scavenges made V8 double the
  * main isolate's young generation again and again, so peak RSS grew with the stream's length
@@ -10,38 +10,34 @@
  * loop over plain workers keeps the main heap at 5 MiB. Each worker's own young generation is
  * capped (1 MiB semi-spaces) for the same reason.
  */
-import { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { kWorkerFile } from './pool.js';
-import type { SegmentTask } from './task.js';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
-/** Beside the compiled worker module: workers need compiled JS, so this is always dist/ too. */
-const kEntryFile = path.join(path.dirname(kWorkerFile), 'segment-worker-entry.js');
+const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Workers need compiled JS (Node 20 runs no .ts in workers), so the entry is always in dist/. */
+const kEntryFile = path.join(kPackageRoot, 'dist', 'pool', 'task-worker-entry.js');
 /** Each worker's young generation in MiB: V8 sizes it at 3 semi-spaces, so 1 MiB each. */
 const kYoungGenerationMb = 3;
 
-export interface SegmentWorkers {
-  /**
-   * run hashes a stream segment held in a SharedArrayBuffer (`source.data`), read in place;
-   * resolves to the byte length of its levels, written at the start of that buffer, or to the
-   * levels themselves when they are larger than the buffer (blocks under 64 bytes).
-   */
-  run(task: SegmentTask): Promise<Uint8Array | number>;
+export interface TaskWorkers<Task, Result> {
+  /** run posts `task` to an idle worker (or queues it) and resolves to the worker's answer; an answer that is a Uint8Array is moved, not copied. */
+  run(task: Task): Promise<Result>;
   /** destroy stops every worker; tasks still running are dropped. */
   destroy(): Promise<void>;
 }
 
-interface Job {
-  readonly task: SegmentTask;
-  readonly resolve: (value: Uint8Array | number) => void;
+interface Job<Task, Result> {
+  readonly task: Task;
+  readonly resolve: (value: Result) => void;
   readonly reject: (error: unknown) => void;
 }
 
-/** createSegmentWorkers starts `threads` workers running `workerFile`'s default export per task. */
-export function createSegmentWorkers(threads: number, workerFile: string = kWorkerFile): SegmentWorkers {
-  const queue: Job[] = [];
+/** createTaskWorkers starts `threads` workers running `workerFile`'s default export per task. */
+export function createTaskWorkers<Task, Result>(threads: number, workerFile: string): TaskWorkers<Task, Result> {
+  const queue: Job<Task, Result>[] = [];
   const idle: Worker[] = [];
-  const running = new Map<Worker, Job>();
+  const running = new Map<Worker, Job<Task, Result>>();
   let broken: Error | undefined;
   let destroyed = false;
 
@@ -64,7 +60,7 @@ export function createSegmentWorkers(threads: number, workerFile: string = kWork
 
   const workers = Array.from({ length: threads }, () => {
     const worker = new Worker(kEntryFile, { workerData: { workerFile }, resourceLimits: { maxYoungGenerationSizeMb: kYoungGenerationMb } });
-    worker.on('message', (answer: { value: Uint8Array | number } | { error: unknown }) => {
+    worker.on('message', (answer: { value: Result } | { error: unknown }) => {
       const job = running.get(worker);
       running.delete(worker);
       if ('error' in answer) job?.reject(answer.error);
@@ -73,7 +69,7 @@ export function createSegmentWorkers(threads: number, workerFile: string = kWork
     });
     worker.on('error', (error) => fail(error));
     worker.on('exit', (code) => {
-      if (!destroyed) fail(new Error(`a segment worker exited (code ${code})`));
+      if (!destroyed) fail(new Error(`a worker thread exited (code ${code})`));
     });
     idle.push(worker);
     return worker;

@@ -7,11 +7,11 @@
  */
 import { readSync } from 'node:fs';
 import { DataChangedError } from '../errors.js';
-import { fileMapper, type FileMapper } from '../store/mapped-file.js';
+import { fileMapper, type FileMapper } from '../io/mapped-file.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles } from '../tree/profile.js';
 import { hashSegmentWith } from './segment-hash.js';
-import type { SegmentSource, SegmentTask } from './task.js';
+import type { SegmentSource, SegmentTask } from './segment-task.js';
 
 export type FileRange = Extract<SegmentSource, { path: string }>;
 
