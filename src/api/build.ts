@@ -2,9 +2,7 @@
  * buildTree: the one entry point for building a tree — from a file, bytes, a stream of bytes,
  * records or leaf hashes — optionally written to a tree file.
  */
-import { createReadStream } from 'node:fs';
-import path from 'node:path';
-import type { Checkpoint, CheckpointIdentity } from '../builders/checkpoint.js';
+import type { StreamExtras } from '../builders/checkpointed.js';
 import { openForReading } from '../builders/file.js';
 import { GrowingLevelSink, MemoryLevelSink, teeSinks, type LevelSink } from '../builders/level-sink.js';
 import { checkedRecords, treeFromBytes, treeFromLeafHashes, treeFromRecords } from '../builders/memory.js';
@@ -12,16 +10,15 @@ import { treeFromFileParallel } from '../builders/parallel.js';
 import type { SegmentedBuild } from '../builders/segment-assembly.js';
 import type { StreamTreeBuilder } from '../builders/stream.js';
 import { toHex } from '../encoding.js';
-import { CheckpointError, DataChangedError, InputError } from '../errors.js';
-import { isFillableSource, type FillableSource } from '../io/fillable.js';
-import { readText, statOf } from '../io/read-only-file.js';
+import { InputError } from '../errors.js';
+import { isFillableSource } from '../io/fillable.js';
+import { readText } from '../io/read-only-file.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendName, HashName } from '../hash/types.js';
-import { apiOptionName, fillBuildOptions, type BuildOptions, type CheckpointOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
+import { apiOptionName, fillBuildOptions, type BuildOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from '../store/format.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
-import type { SpillLevelSink } from '../store/spill.js';
 import type { TreeFileWriter } from '../store/writer.js';
 import type { TreeLevels } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
@@ -132,7 +129,10 @@ export async function buildTreeNamed(input: TreeInput, options: BuildOptions | u
     if (!(typeof input === 'string' || isAsyncIterable(input)) || !kLeafModeInfo[filled.leaves].fixedBlocks) {
       throw new InputError(`${name('checkpoint')} applies to file and stream inputs of block leaves`);
     }
-    built = await buildCheckpointed(input, job, filled.checkpoint);
+    // The checkpoint modules load with the first checkpointed build.
+    const { buildCheckpointed } = await import('../builders/checkpointed.js');
+    const identity = { profile: profile.name, hash: filled.hash, blockSize: filled.blockSize, segmentLevel: segmentLevelForBytes(filled.blockSize, filled.segmentSize), digestSize: loaded.hasher.digestSize, out: filled.out, signal: filled.signal };
+    built = await buildCheckpointed(input, identity, filled.checkpoint, (chunks, extras) => buildFromStream(chunks, job, extras));
   } else if (isRecords(input) || isLeafHashes(input) || input instanceof Uint8Array || !kLeafModeInfo[filled.leaves].fixedBlocks) {
     built = await buildInMemory(input, job);
   } else if (typeof input === 'string') {
@@ -277,14 +277,6 @@ async function buildFromFile(path: string, job: Job): Promise<Built> {
   }
 }
 
-/** What a checkpointed build adds to a stream build. */
-interface StreamExtras {
-  readonly spill?: SpillLevelSink;
-  readonly resume?: Checkpoint;
-  readonly onSegmentDone?: (builder: StreamTreeBuilder) => void;
-  readonly source?: SourceIdentity;
-}
-
 /** A stream in blocks mode: segments cut in the main thread, hashed by the pool. */
 async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extras: StreamExtras = {}): Promise<Built> {
   const { filled, hasher } = job;
@@ -323,111 +315,6 @@ async function buildFromStream(chunks: AsyncIterable<Uint8Array>, job: Job, extr
     else await spill?.discard();
     throw error;
   }
-}
-
-/**
- * A build with checkpoints: the streaming builder over the file (read from the checkpoint's
- * offset) or the stream (its first bytes skipped), checkpointing the done prefix every few
- * seconds; the spilled levels live in the checkpoint folder.
- */
-async function buildCheckpointed(input: string | AsyncIterable<Uint8Array>, job: Job, options: Required<CheckpointOptions>): Promise<Built> {
-  const { filled, hasher, profile } = job;
-  const { dir } = options;
-  const segmentLevel = segmentLevelForBytes(filled.blockSize, filled.segmentSize);
-  const [{ ensureCheckpointDir, mismatchOf, readCheckpoint, removeCheckpoint, writeCheckpoint }, { SpillLevelSink }] = await Promise.all([
-    import('../builders/checkpoint.js'),
-    import('../store/spill.js'),
-  ]);
-  await ensureCheckpointDir(dir);
-  let source: SourceIdentity | undefined;
-  let inputIdentity: CheckpointIdentity['input'] = { kind: 'stream' };
-  if (typeof input === 'string') {
-    await (await openForReading(input)).close();
-    const stats = await statOf(input);
-    source = { size: Number(stats.size), mtimeNs: stats.mtimeNs };
-    inputIdentity = { kind: 'file', path: input, size: source.size, mtimeNs: stats.mtimeNs.toString() };
-  }
-  const identity: CheckpointIdentity = {
-    profile: profile.name,
-    hash: filled.hash,
-    blockSize: filled.blockSize,
-    segmentLevel,
-    out: filled.out ? path.resolve(filled.out) : null,
-    input: inputIdentity,
-  };
-  if (options.restart) await removeCheckpoint(dir);
-  const resume = await readCheckpoint(dir);
-  if (resume && !options.resume) {
-    throw new CheckpointError('ERR_MERKLE_CHECKPOINT_EXISTS', `${dir} holds a checkpoint of an unfinished build: --resume continues it, --restart discards it`);
-  }
-  if (resume) {
-    const mismatch = mismatchOf(resume.identity, identity);
-    if (mismatch) throw new CheckpointError('ERR_MERKLE_CHECKPOINT_MISMATCH', `${dir}: checkpoint is for another build: ${mismatch}; --restart discards it`);
-  }
-  const k = segmentLevel;
-  const kept = Array.from({ length: k }, (_, level) => (resume?.segments ?? 0) * 2 ** (k - level));
-  const spill = filled.out ? SpillLevelSink.inFolder(dir, hasher.digestSize, kept) : undefined;
-
-  let lastWrite = Date.now();
-  let lastSegments = resume?.segments ?? 0;
-  let writing: Promise<void> = Promise.resolve();
-  const onSegmentDone = (builder: StreamTreeBuilder): void => {
-    if (Date.now() - lastWrite < options.everySeconds * 1000) return;
-    const done = builder.completed();
-    if (done.segments <= lastSegments) return;
-    lastWrite = Date.now();
-    lastSegments = done.segments;
-    // Spilled nodes reach the disk before the checkpoint that counts them.
-    writing = writing.then(async () => {
-      await spill?.sync();
-      await writeCheckpoint(dir, { identity, ...done });
-    });
-  };
-  const skip = resume?.bytes ?? 0;
-  let chunks: AsyncIterable<Uint8Array>;
-  if (typeof input === 'string') chunks = createReadStream(input, { start: skip, highWaterMark: 1024 * 1024 });
-  else if (isFillableSource(input)) chunks = await skipFilled(input, skip, filled.signal);
-  else chunks = skipBytes(input, skip);
-  try {
-    const built = await buildFromStream(chunks, job, { spill, resume, onSegmentDone, source });
-    await writing;
-    if (source) {
-      const after = await statOf(input as string);
-      if (Number(after.size) !== source.size || after.mtimeNs !== source.mtimeNs) throw new DataChangedError(`${input}: data changed during build`);
-    }
-    await removeCheckpoint(dir);
-    await spill?.discard();
-    return built;
-  } catch (error) {
-    await writing.catch(() => undefined);
-    throw error;
-  }
-}
-
-/** skipBytes yields `chunks` less its first `count` bytes; fails if it ends before them. */
-async function* skipBytes(chunks: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
-  let left = count;
-  for await (const chunk of chunks) {
-    if (left >= chunk.length) {
-      left -= chunk.length;
-      continue;
-    }
-    yield chunk.subarray(left);
-    left = 0;
-  }
-  if (left > 0) throw new InputError(`the input ended ${left} bytes before the checkpoint's position (${count}): is it the same input?`);
-}
-
-/** skipFilled reads and drops the first `count` bytes of `source`; fails if it ends before them. */
-async function skipFilled(source: FillableSource, count: number, signal?: AbortSignal): Promise<FillableSource> {
-  const scratch = new Uint8Array(Math.min(count, 8 * 1024 * 1024));
-  for (let left = count; left > 0; ) {
-    const want = Math.min(left, scratch.length);
-    const bytes = await source.fill(scratch.subarray(0, want), signal);
-    left -= bytes;
-    if (bytes < want) throw new InputError(`the input ended ${left} bytes before the checkpoint's position (${count}): is it the same input?`);
-  }
-  return source;
 }
 
 async function readAllText(input: string | AsyncIterable<Uint8Array>): Promise<string> {
