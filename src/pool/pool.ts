@@ -4,7 +4,6 @@
  * (Streams run on plain worker threads: segment-workers.ts.)
  */
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SegmentTask } from './task.js';
@@ -17,11 +16,6 @@ const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
  * loads dist/.
  */
 export const kWorkerFile = path.join(kPackageRoot, 'dist', 'pool', 'worker.cjs');
-
-/** defaultThreads is the number of hashing threads when none is asked for: one per core. */
-export function defaultThreads(): number {
-  return Math.max(1, os.availableParallelism());
-}
 
 export interface HashPool {
   run(task: SegmentTask): Promise<Uint8Array>;
