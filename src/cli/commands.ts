@@ -13,7 +13,7 @@ import type { OpenTree } from '../open-tree.js';
 import type { LeafClaim, Proof } from '../proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kProfileNames } from '../tree/profile.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from './exit.js';
+import { EXIT_OK, UsageError } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
@@ -427,4 +427,3 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
 };
 
 export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands };
-export { EXIT_FAILED };
