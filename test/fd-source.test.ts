@@ -210,7 +210,7 @@ describe('portable fallback', () => {
     const args = ['--block-size', '4096', '--segment-size', '64KiB', '--hash', 'sha256'];
     const expected = merkle(['build', file, ...args]);
     expect(expected.code).toBe(0);
-    for (const env of [{}, { MERKLE_BACKEND: 'wasm' }]) {
+    for (const env of [{}, { MERKLE_BACKEND: 'wasm' }] as Record<string, string>[]) {
       const piped = merkle(['build', '-', ...args], { input: data, env });
       expect({ env, stdout: piped.stdout, stderr: piped.stderr }).toEqual({ env, stdout: expected.stdout, stderr: '' });
     }
@@ -220,7 +220,7 @@ describe('portable fallback', () => {
     const text = Array.from({ length: 150_000 }, (_, i) => (i * 7919).toString(16).padStart(8, '0')).join('\n') + '\n';
     const expected = merkle(['build', dataFile('records.txt', Buffer.from(text)), '--records']);
     expect(expected.code).toBe(0);
-    for (const env of [{}, { MERKLE_BACKEND: 'wasm' }]) {
+    for (const env of [{}, { MERKLE_BACKEND: 'wasm' }] as Record<string, string>[]) {
       const piped = merkle(['build', '-', '--records'], { input: text, env });
       expect({ env, stdout: piped.stdout, stderr: piped.stderr }).toEqual({ env, stdout: expected.stdout, stderr: '' });
     }

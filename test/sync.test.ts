@@ -10,6 +10,7 @@ import type { HashName } from '../src/hash/types.js';
 import { openTree } from '../src/api/open-tree.js';
 import { syncFile, type SyncOptions } from '../src/sync/client.js';
 import { SyncProtocolError, SyncRootChangedError, SyncTimeoutError, SyncVerifyError } from '../src/errors.js';
+import type { TreeMeta } from '../src/sync/protocol.js';
 import { startSyncServer, type SyncServer } from '../src/sync/server.js';
 import { levelCount } from '../src/tree/levels.js';
 import type { ProfileName } from '../src/tree/profile.js';
@@ -21,6 +22,9 @@ import { randomBytes, seededRandom } from './helpers/reference.js';
 const randomBuffer = (length: number, random: () => number): Buffer => Buffer.from(randomBytes(random, length));
 
 const kSeed = 0x5e7c;
+
+/** The JSON body of a refused sync request (src/sync/server.ts). */
+type ErrorBody = { error: { code: string; message: string } };
 
 /** Flips one byte in each of k distinct blocks; returns the blocks, sorted. */
 function changeBlocks(data: Uint8Array, blockSize: number, k: number, random: () => number): number[] {
@@ -177,7 +181,7 @@ describe('syncFile against a lying or failing peer', () => {
   });
 
   async function expectAbort(url: string, error: new (...args: never[]) => Error, code: string, options: SyncOptions = {}): Promise<void> {
-    await expect(syncFile(url, file('local.bin'), options)).rejects.toSatisfy((e: unknown) => e instanceof error && (e as { code: string }).code === code);
+    await expect(syncFile(url, file('local.bin'), options)).rejects.toSatisfy((e: unknown) => e instanceof error && (e as Error & { code: string }).code === code);
     expect(Buffer.compare(await readFile(file('local.bin')), before)).toBe(0);
     expect(await strayTemps()).toEqual([]);
   }
@@ -301,7 +305,7 @@ describe('sync server', () => {
     const remote = randomBuffer(200 * 64, seededRandom(kSeed));
     const server = await serve(remote, 64);
     expect(server.host).toBe('127.0.0.1');
-    const meta = await (await fetch(`${server.url}/v1/meta?depth=2`)).json();
+    const meta = (await (await fetch(`${server.url}/v1/meta?depth=2`)).json()) as TreeMeta;
     expect(meta).toMatchObject({ protocol: 1, profile: 'rfc9162', hash: 'sha256', blockSize: 64, leafCount: 200, dataLength: 200 * 64 });
     const post = (route: string, body: unknown) => fetch(`${server.url}${route}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
@@ -311,7 +315,7 @@ describe('sync server', () => {
 
     const wrongRoot = await post('/v1/nodes', { root: 'ab'.repeat(32), ranges: [{ level: 0, begin: 0, end: 1 }] });
     expect(wrongRoot.status).toBe(409);
-    expect((await wrongRoot.json()).error.code).toBe('ERR_SYNC_ROOT_CHANGED');
+    expect(((await wrongRoot.json()) as ErrorBody).error.code).toBe('ERR_SYNC_ROOT_CHANGED');
 
     const pastEnd = await post('/v1/nodes', { root: meta.root, ranges: [{ level: 0, begin: 199, end: 201 }] });
     expect(pastEnd.status).toBe(400);
@@ -326,7 +330,7 @@ describe('sync server', () => {
     await utimes(file('remote.bin'), new Date(), new Date(Date.now() + 10_000));
     const stale = await fetch(`${server.url}/v1/meta`);
     expect(stale.status).toBe(503);
-    expect((await stale.json()).error.code).toBe('ERR_SYNC_STALE');
+    expect(((await stale.json()) as ErrorBody).error.code).toBe('ERR_SYNC_STALE');
   });
 
   it('refuses to start on a stale tree or a tree without block leaves', async () => {

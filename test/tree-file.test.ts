@@ -389,7 +389,7 @@ describe('refusing corrupt files', () => {
       'inside level 3': level(3) + 40,
       'one byte short': good.length - 1,
     };
-    for (const [what, length] of Object.entries(lengths)) {
+    for (const [_what, length] of Object.entries(lengths)) {
       const path = await withFile(good.subarray(0, length));
       await expectCode(openTreeFile(path), 'ERR_MTREE_TRUNCATED', /truncated/);
     }
@@ -477,7 +477,7 @@ describe('refusing corrupt files', () => {
       ['flags', (v) => v.setUint32(OFFSET.flags, 6, true), /unknown flags/],
       ['huge leaf count', (v) => v.setBigUint64(OFFSET.leafCount, 1n << 60n, true), /exceeds 2\^53/],
     ];
-    for (const [what, edit, message] of edits) {
+    for (const [_what, edit, message] of edits) {
       const bytes = good.slice();
       edit(new DataView(bytes.buffer));
       await expectCode(openTreeFile(await withFile(reseal(bytes))), 'ERR_MTREE_HEADER', message);

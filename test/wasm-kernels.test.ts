@@ -15,6 +15,7 @@ import { wasmBlake3TreeKernel, wasmKernel } from '../src/hash/wasm.js';
 import {
   defaultWasmVariant, loadWasmKernels, simd128Supported, type WasmKernelSet, type WasmVariant,
 } from '../src/hash/wasm-kernels.js';
+import type { BitcoinBlocks } from './helpers/vectors.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kVectors = path.resolve(kRepoRoot, 'test', 'vectors');
@@ -284,8 +285,8 @@ describe.each(kVariants)('WASM kernels, %s build', (variant) => {
   });
 
   describe.skipIf(skip)('Bitcoin blocks through hashPairs with double', () => {
-    const { blocks } = readVectors('bitcoin_blocks.json');
-    it.each(blocks.map((b: any) => [b.network, b.height ?? 'unknown', b]))('%s block %s', (_net, _height, block: any) => {
+    const { blocks }: BitcoinBlocks = readVectors('bitcoin_blocks.json');
+    it.each(blocks.map((b: any) => [b.network, b.height ?? 'unknown', b] as const))('%s block %s', (_net, _height, block: any) => {
       // Display order is byte-reversed: reverse each txid into internal order.
       let level: Uint8Array = Buffer.concat(block.txids.map((id: string) => Buffer.from(id, 'hex').reverse()));
       while (level.length > 32) {

@@ -61,28 +61,6 @@ export function timeSync(fn: () => void, budgetSeconds: number): Timing {
   return { seconds, perSecond: 1 / seconds, samples: perCall.length, callsPerSample };
 }
 
-/** timeAsync is timeSync for a function that returns a promise; calls run one after another. */
-export async function timeAsync(fn: () => Promise<unknown>, budgetSeconds: number): Promise<Timing> {
-  let start = now();
-  let warmCalls = 0;
-  do {
-    await fn();
-    warmCalls++;
-  } while (warmCalls < 3 || now() - start < budgetSeconds / 10);
-  const estimate = Math.max((now() - start) / warmCalls, 1e-9);
-  const callsPerSample = Math.max(1, Math.round(kSampleSeconds / estimate));
-  const perCall: number[] = [];
-  const deadline = now() + budgetSeconds;
-  while (perCall.length < kMinSamples || now() < deadline) {
-    start = now();
-    for (let i = 0; i < callsPerSample; i++) await fn();
-    perCall.push((now() - start) / callsPerSample);
-    if (perCall.length >= kMaxSamples) break;
-  }
-  const seconds = median(perCall);
-  return { seconds, perSecond: 1 / seconds, samples: perCall.length, callsPerSample };
-}
-
 /** timeOnce runs `fn` `runs` times and returns the median wall seconds (for long operations such as file builds). */
 export async function timeOnce(fn: () => Promise<unknown>, runs: number): Promise<number> {
   const seconds: number[] = [];

@@ -18,7 +18,6 @@ export class BlockLeafHasher {
   #pending = 0;
   #leaves: Uint8Array;
   #leafCount = 0;
-  #bytes = 0;
 
   /** `expectedBytes`, when known, sizes the leaf level once instead of growing it. */
   constructor(hasher: TreeHasher, blockSize: number, expectedBytes?: number) {
@@ -28,11 +27,6 @@ export class BlockLeafHasher {
     this.#chunk = new Uint8Array(blocksPerChunk * blockSize);
     const expectedLeaves = expectedBytes === undefined ? 1024 : Math.max(1, Math.ceil(expectedBytes / blockSize));
     this.#leaves = new Uint8Array(expectedLeaves * hasher.digestSize);
-  }
-
-  /** Bytes taken so far. */
-  get bytes(): number {
-    return this.#bytes;
   }
 
   /** update takes the next bytes of the input. */
@@ -45,7 +39,6 @@ export class BlockLeafHasher {
       this.#pending += take;
       offset += take;
     }
-    this.#bytes += data.length;
   }
 
   /**

@@ -93,11 +93,6 @@ export class StreamTreeBuilder {
     while (this.#doneBeyond.delete(this.#donePrefix)) this.#donePrefix++;
   }
 
-  /** Bytes taken so far. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /** Segments being hashed right now. */
   get segmentsInFlight(): number {
     return this.#inFlight.size;

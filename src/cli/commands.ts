@@ -14,7 +14,7 @@ import type { LeafClaim, Proof } from '../api/proofs.js';
 import { formatByteSize, parseByteSize } from '../sizes.js';
 import { kLeafModeInfo, kLeafModes, type LeafMode } from '../store/leaf-modes.js';
 import { kProfileNames } from '../tree/profile.js';
-import { EXIT_FAILED, EXIT_OK } from './exit.js';
+import { EXIT_OK } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
@@ -444,4 +444,3 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
 };
 
 export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands, ...kProfileCommands };
-export { EXIT_FAILED };

@@ -94,17 +94,6 @@ export function mergeIndexes(indexes: readonly number[]): IndexRange[] {
   return runs;
 }
 
-/** mergeRanges merges sorted ranges that touch or overlap. */
-export function mergeRanges(ranges: readonly IndexRange[]): IndexRange[] {
-  const merged: IndexRange[] = [];
-  for (const range of ranges) {
-    const last = merged[merged.length - 1];
-    if (last && range.begin <= last.end) merged[merged.length - 1] = { begin: last.begin, end: Math.max(last.end, range.end) };
-    else merged.push({ begin: range.begin, end: range.end });
-  }
-  return merged;
-}
-
 function equalDigests(a: Uint8Array, b: Uint8Array, at: number, digestSize: number): boolean {
   for (let k = at; k < at + digestSize; k++) if (a[k] !== b[k]) return false;
   return true;

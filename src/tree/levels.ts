@@ -34,12 +34,6 @@ export interface NodeId {
   readonly index: number;
 }
 
-/** nodeRange returns the leaf range [begin, end) that node (level, index) covers in a tree of `size` leaves. */
-export function nodeRange(node: NodeId, size: number): { begin: number; end: number } {
-  const width = 2 ** node.level;
-  return { begin: node.index * width, end: Math.min((node.index + 1) * width, size) };
-}
-
 /**
  * nodeOfRange returns the node that covers exactly [begin, end) in a tree of `size` leaves
  * with lone nodes carried up. Requires such a node to exist: begin a multiple of 2^level
