@@ -18,12 +18,10 @@ import {
   nativeSha256,
   nativeSha256Isas,
   nativeSha256WithIsa,
-  subtreeSize,
   type NativeSha256Kernel,
   type Sha256Isa,
 } from '../src/hash/native.js';
 import { selectKernel } from '../src/hash/registry.js';
-import type { SubtreeRule } from '../src/hash/types.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,27 +40,6 @@ function refSha256(...parts: Uint8Array[]): Uint8Array {
 
 function refMessage(message: Uint8Array, prefix: number): Uint8Array {
   return prefix < 0 ? refSha256(message) : refSha256(Uint8Array.of(prefix), message);
-}
-
-function refNode(left: Uint8Array, right: Uint8Array, rule: SubtreeRule): Uint8Array {
-  const once = rule.nodePrefix < 0 ? refSha256(left, right) : refSha256(Uint8Array.of(rule.nodePrefix), left, right);
-  return rule.doubleNode ? refSha256(once) : once;
-}
-
-/** refSubtreeLevels returns every level, leaves first, built one node at a time from `leaves`. */
-function refLevels(leaves: Uint8Array[], rule: SubtreeRule): Uint8Array[][] {
-  const levels = [leaves];
-  let level = leaves;
-  while (level.length > 1) {
-    const parent: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      if (i + 1 < level.length) parent.push(refNode(level[i]!, level[i + 1]!, rule));
-      else parent.push(rule.lone === 'duplicate' ? refNode(level[i]!, level[i]!, rule) : level[i]!);
-    }
-    levels.push(parent);
-    level = parent;
-  }
-  return levels;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -88,13 +65,6 @@ function digestsOf(out: Uint8Array, count: number): string[] {
 }
 
 // ---------------------------------------------------------------- the kernels under test
-
-const kRules: Record<string, SubtreeRule> = {
-  rfc9162: { leafPrefix: 0x00, nodePrefix: 0x01, doubleNode: false, lone: 'carry' },
-  classic: { leafPrefix: -1, nodePrefix: -1, doubleNode: false, lone: 'duplicate' },
-  bitcoinLike: { leafPrefix: -1, nodePrefix: -1, doubleNode: true, lone: 'duplicate' },
-  prefixedDouble: { leafPrefix: 0x7f, nodePrefix: 0xff, doubleNode: true, lone: 'carry' },
-};
 
 const kAvailable = new Set<Sha256Isa>(nativeSha256Isas());
 
@@ -212,24 +182,6 @@ for (const { label, skip, get } of kKernelCases) {
       });
     }
 
-    for (const [name, rule] of Object.entries(kRules)) {
-      it(`hashSubtree (${name}): leaf counts 1…37 and 1000 equal the level-by-level reference`, () => {
-        const k = get();
-        for (const leafCount of [...Array.from({ length: 37 }, (_, i) => i + 1), 1000]) {
-          const blockSize = leafCount === 1000 ? 64 : 48;
-          const data = seededBytes(leafCount * blockSize - (leafCount % 5), kSeed + leafCount);
-          const leaves = Array.from({ length: leafCount }, (_, i) =>
-            refMessage(data.subarray(i * blockSize, Math.min(data.length, (i + 1) * blockSize)), rule.leafPrefix),
-          );
-          const want = refLevels(leaves, rule).flat().map(hex);
-          const out = new Uint8Array(32 * subtreeSize(leafCount));
-          const written = k.hashSubtree(data, blockSize, rule, out);
-          expect(written).toBe(want.length);
-          expect(digestsOf(out, written), `${leafCount} leaves`).toEqual(want);
-        }
-      });
-    }
-
     it('FIPS 180-2 examples (test/vectors/sha256_vectors.json)', () => {
       const k = get();
       const file = JSON.parse(readFileSync(path.join(kVectors, 'sha256_vectors.json'), 'utf8')) as {
@@ -269,30 +221,6 @@ for (const { label, skip, get } of kKernelCases) {
       }
     });
 
-    it('Promise forms match the synchronous calls and resolve digest counts', async () => {
-      const k = get();
-      const data = seededBytes(5000, kSeed);
-      const sync = new Uint8Array(32 * 40);
-      const async = new Uint8Array(32 * 40);
-      k.hashBlocks(data, 128, 0, sync);
-      await expect(k.hashBlocksAsync(data, 128, 0, async)).resolves.toBeUndefined();
-      expect(hex(async)).toBe(hex(sync));
-
-      const offsets = new Uint32Array([0, 1, 1, 300, 5000]);
-      k.hashSpans(data, offsets, -1, sync);
-      await k.hashSpansAsync(data, offsets, -1, async);
-      expect(hex(async.subarray(0, 128))).toBe(hex(sync.subarray(0, 128)));
-
-      k.hashPairs(data, 40, 1, true, sync);
-      await k.hashPairsAsync(data, 40, 1, true, async);
-      expect(hex(async)).toBe(hex(sync));
-
-      const tree = new Uint8Array(32 * subtreeSize(40));
-      const treeAsync = new Uint8Array(tree.length);
-      const written = k.hashSubtree(data, 125, kRules.rfc9162!, tree);
-      await expect(k.hashSubtreeAsync(data, 125, kRules.rfc9162!, treeAsync)).resolves.toBe(written);
-      expect(hex(treeAsync)).toBe(hex(tree));
-    });
   });
 }
 
@@ -337,27 +265,6 @@ describe.skipIf(!kAddonLoaded)('native sha256 argument validation', () => {
     expect(() => k().hashPairs(level, 2, -1, false, level.subarray(32))).toThrow(
       /^out must be level itself \(hashing in place\) or not overlap level$/,
     );
-  });
-
-  it('hashSubtree checks the rule and the output size', () => {
-    const data = new Uint8Array(100);
-    const rule = kRules.rfc9162!;
-    expect(() => k().hashSubtree(data, 10, null as never, out)).toThrow(/^Expected a SubtreeRule object for rule but received null$/);
-    expect(() => k().hashSubtree(data, 10, { ...rule, lone: 'drop' } as never, out)).toThrow(
-      /^rule\.lone must be 'carry' or 'duplicate', got drop of type string$/,
-    );
-    expect(() => k().hashSubtree(data, 10, { ...rule, nodePrefix: 300 }, out)).toThrow(/^rule\.nodePrefix must be an integer/);
-    expect(() => k().hashSubtree(data, 10, { ...rule, doubleNode: 'yes' } as never, out)).toThrow(/^Expected a boolean for rule\.doubleNode/);
-    // 10 leaves: 10 + 5 + 3 + 2 + 1 = 21 digests.
-    expect(() => k().hashSubtree(data, 10, rule, new Uint8Array(32 * 20))).toThrow(/^out must hold 21 digests \(672 bytes\), got 640 bytes$/);
-    const shared = new Uint8Array(2000);
-    expect(() => k().hashSubtree(shared.subarray(0, 100), 10, rule, shared.subarray(50))).toThrow(/^out must not overlap data$/);
-  });
-
-  it('Promise forms reject instead of throwing', async () => {
-    const pending = k().hashBlocksAsync(new Uint8Array(0), 64, -1, out);
-    await expect(pending).rejects.toThrow(/^data must not be empty$/);
-    await expect(k().hashSubtreeAsync(new Uint8Array(1), 0, kRules.classic!, out)).rejects.toThrow(RangeError);
   });
 
   it('the addon itself re-checks sizes: a raw call cannot write past out', () => {

@@ -16,7 +16,7 @@ namespace {
 
 // Sha256Call is one batch call converted to plain C++: what the kernel reads and writes.
 struct Sha256Call {
-  enum class Shape { kBlocks, kSpans, kPairs, kSubtree };
+  enum class Shape { kBlocks, kSpans, kPairs };
   Shape shape;
   const Sha256Kernel* kernel;
   const uint8_t* data = nullptr;
@@ -26,11 +26,9 @@ struct Sha256Call {
   size_t count = 0;
   int prefix = SHA256_NO_PREFIX;
   bool twice = false;
-  Sha256SubtreeRule rule{};
   uint8_t* out = nullptr;
 
-  // Run hashes and returns the number of digests written. Touches no JS value, so it may run
-  // on a libuv worker thread.
+  // Run hashes and returns the number of digests written.
   size_t Run() const {
     switch (shape) {
       case Shape::kBlocks:
@@ -42,8 +40,6 @@ struct Sha256Call {
       case Shape::kPairs:
         kernel->pairs(data, count, prefix, twice, out);
         return count;
-      case Shape::kSubtree:
-        return mt_sha256_subtree(*kernel, data, length, block_size, rule, out);
     }
     return 0;
   }
@@ -213,35 +209,6 @@ bool ParsePairs(const Napi::CallbackInfo& info, Sha256Call* call, Pins* pins) {
   return true;
 }
 
-// ParseSubtree: (data, blockSize, leafPrefix, nodePrefix, double, loneDuplicate, out).
-bool ParseSubtree(const Napi::CallbackInfo& info, Sha256Call* call, Pins* pins) {
-  ArgReader args(info, "hashSubtree");
-  Napi::Uint8Array data = args.Bytes(0, "data");
-  const size_t block_size = args.Size(1, "blockSize");
-  const int leaf_prefix = args.Prefix(2, "leafPrefix");
-  const int node_prefix = args.Prefix(3, "nodePrefix");
-  const bool twice = args.Bool(4, "double");
-  const bool lone_duplicate = args.Bool(5, "loneDuplicate");
-  Napi::Uint8Array out = args.Bytes(6, "out");
-  args.Require(block_size > 0, "blockSize must be > 0");
-  args.Require(data.ByteLength() > 0, "data must not be empty");
-  if (!args.ok()) return false;
-  const size_t leaves = (data.ByteLength() + block_size - 1) / block_size;
-  args.Require(out.ByteLength() / SHA256_OUT_LEN >= mt_sha256_subtree_size(leaves), "out is too small");
-  const uint8_t* ob = out.Data();
-  const uint8_t* db = data.Data();
-  args.Require(ob + out.ByteLength() <= db || db + data.ByteLength() <= ob, "out must not overlap data");
-  if (!args.ok()) return false;
-  *call = {Sha256Call::Shape::kSubtree, KernelOf(info)};
-  call->data = db;
-  call->length = data.ByteLength();
-  call->block_size = block_size;
-  call->rule = {leaf_prefix, node_prefix, twice, lone_duplicate};
-  call->out = out.Data();
-  *pins = {data, out};
-  return true;
-}
-
 using Parser = bool (*)(const Napi::CallbackInfo&, Sha256Call*, Pins*);
 
 template <Parser parse>
@@ -250,50 +217,6 @@ Napi::Value RunSync(const Napi::CallbackInfo& info) {
   Pins pins;
   if (!parse(info, &call, &pins)) return info.Env().Undefined();
   return Napi::Number::New(info.Env(), static_cast<double>(call.Run()));
-}
-
-// Sha256Job runs one call on a libuv worker thread and settles a Promise with the digest count.
-class Sha256Job : public Napi::AsyncWorker {
- public:
-  Sha256Job(Napi::Env env, const Sha256Call& call, const Pins& pins)
-      : Napi::AsyncWorker(env, "merkle:sha256"), call_(call), deferred_(Napi::Promise::Deferred::New(env)) {
-    // Pin the typed arrays for the whole job: strong references keep them (and their memory)
-    // from being collected while Execute() runs; they are released when the job is deleted,
-    // on the main thread, after OnOK/OnError.
-    for (const Napi::Value& value : pins) pins_.push_back(Napi::Persistent(value.As<Napi::Object>()));
-  }
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  // Executed on a libuv worker thread: touches only call_, never a JS value.
-  void Execute() override { written_ = call_.Run(); }
-
-  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), static_cast<double>(written_))); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Sha256Call call_;
-  std::vector<Napi::ObjectReference> pins_;
-  Napi::Promise::Deferred deferred_;
-  size_t written_ = 0;
-};
-
-// RunAsync never throws: bad arguments reject the returned Promise.
-template <Parser parse>
-Napi::Value RunAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Sha256Call call{};
-  Pins pins;
-  if (!parse(info, &call, &pins)) {
-    Napi::Error error = env.GetAndClearPendingException();
-    Napi::Promise::Deferred rejected = Napi::Promise::Deferred::New(env);
-    rejected.Reject(error.Value());
-    return rejected.Promise();
-  }
-  Sha256Job* job = new Sha256Job(env, call, pins);  // deletes itself after OnOK/OnError
-  Napi::Promise promise = job->Promise();
-  job->Queue();
-  return promise;
 }
 
 // KernelObject returns the batch functions bound to `kernel`.
@@ -305,11 +228,6 @@ Napi::Object KernelObject(Napi::Env env, const Sha256Kernel* kernel) {
   object.Set("hashBlocks", Napi::Function::New(env, RunSync<ParseBlocks>, "hashBlocks", data));
   object.Set("hashSpans", Napi::Function::New(env, RunSync<ParseSpans>, "hashSpans", data));
   object.Set("hashPairs", Napi::Function::New(env, RunSync<ParsePairs>, "hashPairs", data));
-  object.Set("hashSubtree", Napi::Function::New(env, RunSync<ParseSubtree>, "hashSubtree", data));
-  object.Set("hashBlocksAsync", Napi::Function::New(env, RunAsync<ParseBlocks>, "hashBlocksAsync", data));
-  object.Set("hashSpansAsync", Napi::Function::New(env, RunAsync<ParseSpans>, "hashSpansAsync", data));
-  object.Set("hashPairsAsync", Napi::Function::New(env, RunAsync<ParsePairs>, "hashPairsAsync", data));
-  object.Set("hashSubtreeAsync", Napi::Function::New(env, RunAsync<ParseSubtree>, "hashSubtreeAsync", data));
   return object;
 }
 

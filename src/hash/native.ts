@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { BackendUnavailableError } from '../errors.js';
-import type { HashKernel, HashName, SubtreeRule } from './types.js';
+import type { HashKernel, HashName } from './types.js';
 
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kAddonPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
@@ -57,27 +57,6 @@ interface AddonSha256Functions {
   hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): number;
   hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): number;
   hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): number;
-  hashSubtree(
-    data: Uint8Array,
-    blockSize: number,
-    leafPrefix: number,
-    nodePrefix: number,
-    double: boolean,
-    loneDuplicate: boolean,
-    out: Uint8Array,
-  ): number;
-  hashBlocksAsync(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): Promise<number>;
-  hashSpansAsync(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): Promise<number>;
-  hashPairsAsync(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): Promise<number>;
-  hashSubtreeAsync(
-    data: Uint8Array,
-    blockSize: number,
-    leafPrefix: number,
-    nodePrefix: number,
-    double: boolean,
-    loneDuplicate: boolean,
-    out: Uint8Array,
-  ): Promise<number>;
 }
 
 /** exports.sha256: the dispatched kernel's functions, or why dispatch refused (MERKLE_KERNEL). */
@@ -91,31 +70,10 @@ const kDigestSize = 32;
 const kPairSize = 2 * kDigestSize;
 const kMaxUint32 = 0xffff_ffff;
 
-/**
- * NativeSha256Kernel is the addon's SHA-256 HashKernel, with the one-call subtree and
- * Promise forms that run on libuv's thread pool. The Promise forms pin their buffers for the
- * job; do not write to or transfer them until the Promise settles. They never throw: bad
- * arguments reject.
- */
+/** NativeSha256Kernel is the addon's SHA-256 HashKernel for one instruction set. */
 export interface NativeSha256Kernel extends HashKernel {
   /** The instruction set: the MERKLE_KERNEL value that selects this kernel. */
   readonly isa: Sha256Isa;
-  hashSubtree(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): number;
-  hashBlocksAsync(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): Promise<void>;
-  hashSpansAsync(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): Promise<void>;
-  hashPairsAsync(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): Promise<void>;
-  /** Resolves to the number of digests written, as hashSubtree returns. */
-  hashSubtreeAsync(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): Promise<number>;
-}
-
-/**
- * subtreeSize returns how many digests a subtree over `leafCount` leaves holds: every level
- * from the leaves up to the single root. Requires leafCount >= 1.
- */
-export function subtreeSize(leafCount: number): number {
-  let total = leafCount;
-  for (let n = leafCount; n > 1; n = Math.ceil(n / 2)) total += Math.ceil(n / 2);
-  return total;
 }
 
 function describe(value: unknown): string {
@@ -208,41 +166,7 @@ function checkPairs(level: unknown, count: unknown, prefix: unknown, double: unk
   }
 }
 
-function checkRule(rule: unknown): asserts rule is SubtreeRule {
-  if (typeof rule !== 'object' || rule === null) {
-    throw new TypeError(`Expected a SubtreeRule object for rule but received ${describe(rule)}`);
-  }
-  const r = rule as Record<string, unknown>;
-  checkPrefix(r.leafPrefix, 'rule.leafPrefix');
-  checkPrefix(r.nodePrefix, 'rule.nodePrefix');
-  checkBoolean(r.doubleNode, 'rule.doubleNode');
-  if (r.lone !== 'carry' && r.lone !== 'duplicate') {
-    throw new RangeError(`rule.lone must be 'carry' or 'duplicate', got ${describe(r.lone)}`);
-  }
-}
-
-function checkSubtree(data: unknown, blockSize: unknown, rule: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  checkInteger(blockSize, 'blockSize', 1, kMaxUint32);
-  checkRule(rule);
-  checkBytes(out, 'out');
-  if (data.length === 0) throw new RangeError('data must not be empty');
-  checkOutSize(out, subtreeSize(Math.ceil(data.length / blockSize)));
-  if (overlaps(out, out.length, data, data.length)) throw new RangeError('out must not overlap data');
-}
-
-/** rejecting runs `check` and turns a thrown error into a rejected Promise (Promise forms never throw). */
-function rejecting<T>(check: () => void, run: () => Promise<T>): Promise<T> {
-  try {
-    check();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return run();
-}
-
 function wrapKernel(native: AddonSha256Functions): NativeSha256Kernel {
-  const subtreeArgs = (rule: SubtreeRule) => [rule.leafPrefix, rule.nodePrefix, rule.doubleNode, rule.lone === 'duplicate'] as const;
   return {
     hash: 'sha256',
     backend: 'native',
@@ -260,34 +184,6 @@ function wrapKernel(native: AddonSha256Functions): NativeSha256Kernel {
     hashPairs(level, count, prefix, double, out) {
       checkPairs(level, count, prefix, double, out);
       native.hashPairs(level, count, prefix, double, out);
-    },
-    hashSubtree(data, blockSize, rule, out) {
-      checkSubtree(data, blockSize, rule, out);
-      return native.hashSubtree(data, blockSize, ...subtreeArgs(rule), out);
-    },
-    hashBlocksAsync(data, blockSize, prefix, out) {
-      return rejecting(
-        () => checkBlocks(data, blockSize, prefix, out),
-        async () => void (await native.hashBlocksAsync(data, blockSize, prefix, out)),
-      );
-    },
-    hashSpansAsync(data, offsets, prefix, out) {
-      return rejecting(
-        () => checkSpans(data, offsets, prefix, out),
-        async () => void (await native.hashSpansAsync(data, offsets, prefix, out)),
-      );
-    },
-    hashPairsAsync(level, count, prefix, double, out) {
-      return rejecting(
-        () => checkPairs(level, count, prefix, double, out),
-        async () => void (await native.hashPairsAsync(level, count, prefix, double, out)),
-      );
-    },
-    hashSubtreeAsync(data, blockSize, rule, out) {
-      return rejecting(
-        () => checkSubtree(data, blockSize, rule, out),
-        () => native.hashSubtreeAsync(data, blockSize, ...subtreeArgs(rule), out),
-      );
     },
   };
 }

@@ -38,17 +38,6 @@ export const kHashInfo: Readonly<Record<HashName, HashInfo>> = {
 };
 
 /**
- * SubtreeRule is how a tree profile hashes a subtree: a Profile (src/tree/profile.ts) is one.
- * `lone` says what happens to the last node of a level with an odd node count.
- */
-export interface SubtreeRule {
-  readonly leafPrefix: number;
-  readonly nodePrefix: number;
-  readonly doubleNode: boolean;
-  readonly lone: 'carry' | 'duplicate';
-}
-
-/**
  * HashKernel is one hash function on one backend, with batched entry points.
  *
  * In every call, `prefix` is a byte (0..255) hashed before each message, or NO_PREFIX.
@@ -81,16 +70,6 @@ export interface HashKernel {
    */
   hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
 
-  /**
-   * hashSubtree (optional: only backends that can do a whole segment in one call have it)
-   * hashes the n = ceil(data.length / blockSize) leaf blocks of `data` with rule.leafPrefix,
-   * then every level above them up to the single root under `rule`, and writes all levels to
-   * `out` back to back: level 0 first, level l (ceil(n / 2^l) digests) right after level
-   * l - 1, the root last. Returns the number of digests written. One boundary crossing per
-   * segment. Requires the hashBlocks preconditions, `out` holding that many digests, and `out`
-   * not overlapping `data`.
-   */
-  hashSubtree?(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): number;
 }
 
 /**
