@@ -226,47 +226,9 @@ for (const { label, skip, get } of kKernelCases) {
 
 // ---------------------------------------------------------------- argument validation
 
-describe.skipIf(!kAddonLoaded)('native sha256 argument validation', () => {
-  const k = (): NativeSha256Kernel => nativeSha256WithIsa('portable');
-  const out = new Uint8Array(1024);
-
-  it('hashBlocks names the bad argument', () => {
-    expect(() => k().hashBlocks('abc' as never, 64, -1, out)).toThrow(/^Expected a Uint8Array for data but received abc of type string$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 0, -1, out)).toThrow(/^blockSize must be an integer from 1 to 4294967295, got 0$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 1.5, -1, out)).toThrow(RangeError);
-    expect(() => k().hashBlocks(new Uint8Array(4), '64' as never, -1, out)).toThrow(/^Expected an integer for blockSize but received 64 of type string$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, 256, out)).toThrow(/^prefix must be an integer from -1 to 255, got 256$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, -2, out)).toThrow(RangeError);
-    expect(() => k().hashBlocks(new Uint8Array(0), 64, -1, out)).toThrow(/^data must not be empty$/);
-    expect(() => k().hashBlocks(new Uint8Array(65), 64, -1, new Uint8Array(63))).toThrow(
-      /^out must hold 2 digests \(64 bytes\), got 63 bytes$/,
-    );
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, -1, new Uint16Array(16) as never)).toThrow(
-      /^Expected a Uint8Array for out but received Uint16Array of 32 bytes$/,
-    );
-  });
-
-  it('hashSpans checks offsets', () => {
-    const data = new Uint8Array(10);
-    expect(() => k().hashSpans(data, [0, 1] as never, -1, out)).toThrow(/^Expected a Uint32Array for offsets but received Array$/);
-    expect(() => k().hashSpans(data, new Uint32Array(0), -1, out)).toThrow(/^offsets must hold at least one value$/);
-    expect(() => k().hashSpans(data, new Uint32Array([0, 5, 4]), -1, out)).toThrow(
-      /^offsets must be non-decreasing and within data \(length 10\), got offsets\[2\] = 4 after 5$/,
-    );
-    expect(() => k().hashSpans(data, new Uint32Array([0, 11]), -1, out)).toThrow(/got offsets\[1\] = 11/);
-    expect(() => k().hashSpans(data, new Uint32Array([0, 1, 2]), -1, new Uint8Array(32))).toThrow(/^out must hold 2 digests/);
-  });
-
-  it('hashPairs checks count, double and overlap', () => {
-    const level = new Uint8Array(128);
-    expect(() => k().hashPairs(level, 3, -1, false, out)).toThrow(/^level must hold 3 pairs \(192 bytes\), got 128 bytes$/);
-    expect(() => k().hashPairs(level, -1, -1, false, out)).toThrow(/^count must be an integer from 0 to \d+, got -1$/);
-    expect(() => k().hashPairs(level, 2, -1, 1 as never, out)).toThrow(/^Expected a boolean for double but received 1 of type number$/);
-    expect(() => k().hashPairs(level, 2, -1, false, level.subarray(32))).toThrow(
-      /^out must be level itself \(hashing in place\) or not overlap level$/,
-    );
-  });
-
+// Argument checks are the kernel contract's (validate.ts), tested once for every backend in
+// test/contract/kernel-contract.test.ts. What stays here is the addon's own memory-safety guard.
+describe.skipIf(!kAddonLoaded)('native sha256 addon guards', () => {
   it('the addon itself re-checks sizes: a raw call cannot write past out', () => {
     const loaded = loadNativeAddon();
     if ('unavailable' in loaded) throw new Error(loaded.unavailable);

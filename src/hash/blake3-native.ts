@@ -2,21 +2,10 @@
  * BLAKE3 on the native addon (native/blake3): the HashKernel for hash 'blake3' on backend
  * 'native', and the Blake3TreeKernel the b3tree profile runs on. The addon dispatches once to
  * the widest SIMD kernel the CPU has (MERKLE_KERNEL=portable|sse41|avx2|avx512 forces one);
- * this module validates every argument, then makes one addon call per batch.
+ * its kernels trust their arguments (the registry hands them out behind validate.ts) and make
+ * one addon call per batch.
  */
 import { BackendUnavailableError } from '../errors.js';
-import {
-  expectBoolean,
-  expectBytes,
-  expectChainingValue,
-  expectCount,
-  expectGroups,
-  expectNonEmpty,
-  expectOffsets,
-  expectOut,
-  expectPairLevel,
-  expectPrefix,
-} from './blake3-validate.js';
 import { loadNativeAddon } from './native.js';
 import type { Blake3TreeKernel, HashKernel } from './types.js';
 
@@ -69,31 +58,12 @@ function bind(addon: Blake3Addon, index: number, info: NativeBlake3KernelInfo): 
     kernel,
     digestSize: kDigestSize,
     hashBlocks(data, blockSize, prefix, out) {
-      expectBytes(data, 'data');
-      expectNonEmpty(data);
-      expectCount(blockSize, 'blockSize', 1);
-      expectPrefix(prefix);
-      const count = Math.ceil(data.length / blockSize);
-      expectOut(out, count * kDigestSize, `${count} blocks × 32`);
       addon.blake3HashBlocks(index, data, blockSize, prefix, out);
     },
     hashSpans(data, offsets, prefix, out) {
-      expectBytes(data, 'data');
-      expectOffsets(offsets, data.length);
-      expectPrefix(prefix);
-      const count = Math.max(offsets.length - 1, 0);
-      expectOut(out, count * kDigestSize, `${count} spans × 32`);
       addon.blake3HashSpans(index, data, offsets, prefix, out);
     },
     hashPairs(level, count, prefix, double, out) {
-      expectBytes(level, 'level');
-      expectCount(count, 'count');
-      if (level.length < count * 2 * kDigestSize) {
-        throw new RangeError(`level must hold ${count * 2 * kDigestSize} bytes (${count} pairs × 64), received ${level.length}`);
-      }
-      expectPrefix(prefix);
-      expectBoolean(double, 'double');
-      expectOut(out, count * kDigestSize, `${count} pairs × 32`);
       addon.blake3HashPairs(index, level, count, prefix, double, out);
     },
   };
@@ -101,22 +71,15 @@ function bind(addon: Blake3Addon, index: number, info: NativeBlake3KernelInfo): 
     backend: 'native',
     kernel,
     groupChainingValues(data, groupSize, firstChunk, out) {
-      expectGroups(data, groupSize, firstChunk, out);
       addon.blake3GroupChainingValues(index, data, groupSize, firstChunk, out);
     },
     parentChainingValues(level, count, out) {
-      expectPairLevel(level, count, out);
       addon.blake3ParentChainingValues(index, level, count, out);
     },
     parentRoot(left, right, out) {
-      expectChainingValue(left, 'left');
-      expectChainingValue(right, 'right');
-      expectOut(out, kDigestSize, 'one digest');
       addon.blake3ParentRoot(left, right, out);
     },
     hash(data, out) {
-      expectBytes(data, 'data');
-      expectOut(out, kDigestSize, 'one digest');
       addon.blake3Hash(index, data, out);
     },
   };

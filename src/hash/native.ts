@@ -3,9 +3,8 @@
  * Loading is attempted once; if the addon is missing or fails to load, the reason is kept
  * so `--backend native` can say exactly what is wrong and how to fix it.
  *
- * This module is the addon's public edge: every argument is validated here, once, and a
- * TypeError or RangeError names the argument, before native code runs. The addon re-checks
- * sizes only so that no call can ever touch memory past the typed arrays it was given.
+ * Its kernels trust their arguments: the registry hands them out behind validate.ts. The addon
+ * re-checks sizes only so that no call can ever touch memory past the typed arrays it was given.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -67,103 +66,11 @@ type AddonSha256 = Partial<AddonSha256Functions> & {
 };
 
 const kDigestSize = 32;
-const kPairSize = 2 * kDigestSize;
-const kMaxUint32 = 0xffff_ffff;
 
 /** NativeSha256Kernel is the addon's SHA-256 HashKernel for one instruction set. */
 export interface NativeSha256Kernel extends HashKernel {
   /** The instruction set: the MERKLE_KERNEL value that selects this kernel. */
   readonly isa: Sha256Isa;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${value.byteLength} bytes`;
-  if (typeof value === 'object') return `${value.constructor?.name ?? 'object'}`;
-  return `${String(value)} of type ${typeof value}`;
-}
-
-function checkBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`Expected a Uint8Array for ${name} but received ${describe(value)}`);
-  }
-}
-
-function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected an integer for ${name} but received ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-}
-
-function checkPrefix(value: unknown, name: string): asserts value is number {
-  checkInteger(value, name, -1, 255);
-}
-
-function checkBoolean(value: unknown, name: string): asserts value is boolean {
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`Expected a boolean for ${name} but received ${describe(value)}`);
-  }
-}
-
-function checkOutSize(out: Uint8Array, digests: number): void {
-  if (out.length < digests * kDigestSize) {
-    throw new RangeError(`out must hold ${digests} digests (${digests * kDigestSize} bytes), got ${out.length} bytes`);
-  }
-}
-
-function checkBlocks(data: unknown, blockSize: unknown, prefix: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  checkInteger(blockSize, 'blockSize', 1, kMaxUint32);
-  checkPrefix(prefix, 'prefix');
-  checkBytes(out, 'out');
-  if (data.length === 0) throw new RangeError('data must not be empty');
-  checkOutSize(out, Math.ceil(data.length / blockSize));
-}
-
-function checkSpans(data: unknown, offsets: unknown, prefix: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  if (!(offsets instanceof Uint32Array)) {
-    throw new TypeError(`Expected a Uint32Array for offsets but received ${describe(offsets)}`);
-  }
-  checkPrefix(prefix, 'prefix');
-  checkBytes(out, 'out');
-  if (offsets.length === 0) throw new RangeError('offsets must hold at least one value');
-  let previous = 0;
-  for (let i = 0; i < offsets.length; i++) {
-    const offset = offsets[i]!;
-    if (offset < previous || offset > data.length) {
-      throw new RangeError(
-        `offsets must be non-decreasing and within data (length ${data.length}), got offsets[${i}] = ${offset}` +
-          (i > 0 ? ` after ${previous}` : ''),
-      );
-    }
-    previous = offset;
-  }
-  checkOutSize(out, offsets.length - 1);
-}
-
-function overlaps(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): boolean {
-  if (a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + bLength && b.byteOffset < a.byteOffset + aLength;
-}
-
-function checkPairs(level: unknown, count: unknown, prefix: unknown, double: unknown, out: unknown): void {
-  checkBytes(level, 'level');
-  checkInteger(count, 'count', 0, Number.MAX_SAFE_INTEGER);
-  checkPrefix(prefix, 'prefix');
-  checkBoolean(double, 'double');
-  checkBytes(out, 'out');
-  if (level.length < count * kPairSize) {
-    throw new RangeError(`level must hold ${count} pairs (${count * kPairSize} bytes), got ${level.length} bytes`);
-  }
-  checkOutSize(out, count);
-  const inPlace = out.buffer === level.buffer && out.byteOffset === level.byteOffset;
-  if (!inPlace && overlaps(out, count * kDigestSize, level, count * kPairSize)) {
-    throw new RangeError('out must be level itself (hashing in place) or not overlap level');
-  }
 }
 
 function wrapKernel(native: AddonSha256Functions): NativeSha256Kernel {
@@ -174,15 +81,12 @@ function wrapKernel(native: AddonSha256Functions): NativeSha256Kernel {
     isa: native.isa,
     digestSize: kDigestSize,
     hashBlocks(data, blockSize, prefix, out) {
-      checkBlocks(data, blockSize, prefix, out);
       native.hashBlocks(data, blockSize, prefix, out);
     },
     hashSpans(data, offsets, prefix, out) {
-      checkSpans(data, offsets, prefix, out);
       native.hashSpans(data, offsets, prefix, out);
     },
     hashPairs(level, count, prefix, double, out) {
-      checkPairs(level, count, prefix, double, out);
       native.hashPairs(level, count, prefix, double, out);
     },
   };
@@ -226,7 +130,7 @@ export function nativeSha256Isas(): Sha256Isa[] {
  */
 export function nativeSha256WithIsa(isa: Sha256Isa): NativeSha256Kernel {
   if (!kSha256Isas.includes(isa)) {
-    throw new RangeError(`isa must be one of ${kSha256Isas.join(', ')}, got ${describe(isa)}`);
+    throw new RangeError(`isa must be one of ${kSha256Isas.join(', ')}, got ${String(isa)} of type ${typeof isa}`);
   }
   const sha256 = addonSha256();
   if (!('kernels' in sha256)) throw new BackendUnavailableError(sha256.unavailable);
