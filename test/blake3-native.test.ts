@@ -3,7 +3,7 @@
  * the dispatched one, a MERKLE_KERNEL-forced process, and the TypeScript portable kernel, against
  * the official vectors, the native portable kernel (the oracle for SIMD) and hash-wasm.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,7 @@ import {
   type NativeBlake3,
 } from '../src/hash/blake3-native.js';
 import { createPortableBlake3TreeKernel } from '../src/hash/blake3-portable.js';
-import { loadNativeAddon } from '../src/hash/native.js';
+import { loadNativeAddon, nativeAddonPath } from '../src/addon/loader.js';
 import { loadKernel } from '../src/hash/registry.js';
 import {
   hex,
@@ -31,7 +31,7 @@ const addonReason = 'unavailable' in addon ? addon.unavailable : '';
 const kernels = _nativeBlake3Kernels();
 const kAllIds = ['portable', 'sse41', 'avx2', 'avx512'];
 // MERKLE_KERNEL in the test environment would change what "dispatched" means.
-const forcedByEnv = process.env['MERKLE_KERNEL'];
+const forcedByEnv = process.env['MERKLE_BLAKE3_KERNEL'] || process.env['MERKLE_KERNEL'] || undefined;
 
 /** skipReason says why kernel `id` cannot be tested here, or '' if it can. */
 function skipReason(id: string): string {
@@ -252,36 +252,49 @@ describe.skipIf(addonReason !== '')(`native BLAKE3 dispatch${addonReason ? ` (sk
     expect(registered).toMatchObject({ backend: 'native', kernel: native.hashKernel.kernel });
   });
 
-  /** runForced runs a child process with MERKLE_KERNEL set: dispatch happens once per process. */
-  const runForced = (value: string): { index?: number; error?: string; name?: string; hashes?: string[] } => {
+  /** runForced runs a child process with MERKLE_BLAKE3_KERNEL set: dispatch happens once per process. */
+  const runForced = (value: string, variable = 'MERKLE_BLAKE3_KERNEL'): { id?: string; error?: string; name?: string; hashes?: string[]; stderr: string } => {
     const script = `
-      const addon = require(${JSON.stringify(path.join(kRepoRoot, 'build', 'Release', 'merkle_native.node'))});
-      const selected = addon.blake3Selected();
+      const { blake3 } = require(${JSON.stringify(nativeAddonPath())});
+      const selected = blake3.selected;
       if (selected.error) { console.log(JSON.stringify(selected)); process.exit(0); }
+      const kernel = blake3.withKernel(selected.id);
       const lengths = ${JSON.stringify(vectors.map((v) => v.inputLength))};
       const hashes = lengths.map((n) => {
         const data = new Uint8Array(n); for (let i = 0; i < n; i++) data[i] = i % 251;
-        const out = new Uint8Array(32); addon.blake3Hash(selected.index, data, out);
+        const out = new Uint8Array(32); kernel.hash(data, out);
         return Buffer.from(out).toString('hex');
       });
-      console.log(JSON.stringify({ ...selected, name: addon.blake3Kernels()[selected.index].name, hashes }));`;
-    const stdout = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, MERKLE_KERNEL: value } });
-    return JSON.parse(stdout.toString());
+      console.log(JSON.stringify({ ...selected, name: kernel.name, hashes }));`;
+    const env = { ...process.env, [variable]: value };
+    if (variable !== 'MERKLE_KERNEL') delete env.MERKLE_KERNEL;
+    const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    return { ...JSON.parse(result.stdout), stderr: result.stderr };
   };
 
-  it('MERKLE_KERNEL=portable forces the portable kernel, which hashes all 35 vectors', () => {
+  it('MERKLE_BLAKE3_KERNEL=portable forces the portable kernel, which hashes all 35 vectors', () => {
     const forced = runForced('portable');
     expect(forced.name).toBe('portable');
     expect(forced.hashes).toEqual(vectors.map((v) => v.hash));
   });
 
-  it('MERKLE_KERNEL with an unknown kernel is refused with a clear reason', () => {
-    expect(runForced('sse9').error).toMatch(/MERKLE_KERNEL=sse9 is not a BLAKE3 kernel of this build \(portable\|/);
+  it('MERKLE_BLAKE3_KERNEL with an unknown kernel is refused with a clear reason', () => {
+    expect(runForced('sse9').error).toMatch(/MERKLE_BLAKE3_KERNEL=sse9 is not a BLAKE3 kernel of this build \(portable\|/);
+  });
+
+  it('the deprecated MERKLE_KERNEL still forces BLAKE3, with one deprecation line; a SHA-256-only name leaves BLAKE3 dispatched', () => {
+    const forced = runForced('portable', 'MERKLE_KERNEL');
+    expect(forced.name).toBe('portable');
+    expect(forced.stderr.match(/MERKLE_KERNEL is deprecated/g)).toHaveLength(1);
+    const shani = runForced('shani', 'MERKLE_KERNEL');
+    expect(shani.error).toBeUndefined();
+    expect(shani.hashes).toEqual(vectors.map((v) => v.hash));
+    expect(runForced('sse9', 'MERKLE_KERNEL').error).toMatch(/^MERKLE_KERNEL=sse9 is not a BLAKE3 kernel/);
   });
 
   const unsupported = kernels.find((k) => !k.supported);
   it.skipIf(!unsupported)(
-    `MERKLE_KERNEL naming a kernel the CPU lacks is refused${unsupported ? '' : ' (skipped: this CPU has every kernel)'}`,
+    `MERKLE_BLAKE3_KERNEL naming a kernel the CPU lacks is refused${unsupported ? '' : ' (skipped: this CPU has every kernel)'}`,
     () => {
       expect(runForced(unsupported!.id).error).toMatch(/needs CPU features this machine lacks/);
     },

@@ -2,7 +2,7 @@
  * The native SHA-256 kernels against node:crypto (the oracle), the FIPS 180-2 examples and
  * real Bitcoin blocks. Every kernel this CPU can run is tested explicitly, plus the dispatched
  * one; kernels the CPU lacks are skipped with the reason. A child vitest run repeats the file
- * with MERKLE_KERNEL=portable so the dispatch path of CPUs without SHA-NI is covered too.
+ * with MERKLE_SHA256_KERNEL=portable so the dispatch path of CPUs without SHA-NI is covered too.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,20 +14,20 @@ import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../src/errors.js';
 import {
   kSha256Isas,
-  loadNativeAddon,
   nativeSha256,
   nativeSha256Isas,
   nativeSha256WithIsa,
   type NativeSha256Kernel,
   type Sha256Isa,
 } from '../src/hash/native.js';
+import { loadNativeAddon, nativeAddonPath } from '../src/addon/loader.js';
 import { selectKernel } from '../src/hash/registry.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kVectors = path.resolve(kRepoRoot, 'test', 'vectors');
 const kAddonLoaded = !('unavailable' in loadNativeAddon());
-const kForced = process.env.MERKLE_KERNEL;
+const kForced = process.env.MERKLE_SHA256_KERNEL || undefined;
 const kSeed = 0x5eed_2026;
 
 // ---------------------------------------------------------------- oracles (node:crypto)
@@ -232,7 +232,7 @@ describe.skipIf(!kAddonLoaded)('native sha256 addon guards', () => {
   it('the addon itself re-checks sizes: a raw call cannot write past out', () => {
     const loaded = loadNativeAddon();
     if ('unavailable' in loaded) throw new Error(loaded.unavailable);
-    const raw = (loaded.addon.sha256 as { _withKernel(name: string): Record<string, (...args: unknown[]) => unknown> })._withKernel('portable');
+    const raw = (loaded.addon.sha256 as { withKernel(id: string): Record<string, (...args: unknown[]) => unknown> }).withKernel('portable');
     expect(() => raw.hashBlocks!(new Uint8Array(100), 10, -1, new Uint8Array(32))).toThrow(/^hashBlocks: out is too small$/);
     expect(() => raw.hashPairs!(new Uint8Array(64), 2, -1, false, new Uint8Array(64))).toThrow(/level is too small/);
     expect(() => raw.hashBlocks!(new Uint8Array(1), 1, 999, new Uint8Array(32))).toThrow(/prefix must be an integer from -1 to 255/);
@@ -262,7 +262,7 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
     expect(k.kernel).toBe((dispatched as NativeSha256Kernel).kernel);
   });
 
-  it.skipIf(kForced !== undefined)('without MERKLE_KERNEL, dispatch picks the first kernel this CPU runs', () => {
+  it.skipIf(kForced !== undefined)('without MERKLE_SHA256_KERNEL, dispatch picks the first kernel this CPU runs', () => {
     const k = nativeSha256() as NativeSha256Kernel;
     expect(k.isa).toBe(nativeSha256Isas()[0]);
     expect(nativeSha256Isas()).toContain('portable');
@@ -270,24 +270,24 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
 
   const forcedTitle =
     kForced === undefined
-      ? 'a forced MERKLE_KERNEL is obeyed or refused (skipped: MERKLE_KERNEL is not set here; the child runs below set it)'
-      : `MERKLE_KERNEL=${kForced} is obeyed or refused with a BackendUnavailableError`;
+      ? 'a forced MERKLE_SHA256_KERNEL is obeyed or refused (skipped: it is not set here; the child runs below set it)'
+      : `MERKLE_SHA256_KERNEL=${kForced} is obeyed or refused with a BackendUnavailableError`;
   it.skipIf(kForced === undefined)(forcedTitle, async () => {
     if (kSha256Isas.includes(kForced as Sha256Isa) && kAvailable.has(kForced as Sha256Isa)) {
       expect((nativeSha256() as NativeSha256Kernel).isa).toBe(kForced);
     } else {
       await expect(selectKernel('sha256', 'native')).rejects.toThrow(BackendUnavailableError);
-      await expect(selectKernel('sha256', 'native')).rejects.toThrow(new RegExp(`MERKLE_KERNEL=${kForced}`));
+      await expect(selectKernel('sha256', 'native')).rejects.toThrow(new RegExp(`MERKLE_SHA256_KERNEL=${kForced}`));
     }
   });
 
   it('loads and hashes in a worker thread (the addon is context-aware)', async () => {
-    const addonPath = process.env.MERKLE_NATIVE_ADDON || path.join(kRepoRoot, 'build', 'Release', 'merkle_native.node');
+    const addonPath = nativeAddonPath();
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
       const addon = require(workerData.addonPath);
       const out = new Uint8Array(32 * 4);
-      addon.sha256._withKernel('portable').hashBlocks(new Uint8Array(workerData.data), 64, 0, out);
+      addon.sha256.withKernel('portable').hashBlocks(new Uint8Array(workerData.data), 64, 0, out);
       parentPort.postMessage(out);`;
     const data = seededBytes(256, kSeed);
     const worker = new Worker(code, { eval: true, workerData: { addonPath, data } });
@@ -303,29 +303,29 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
 
 // ---------------------------------------------------------------- forced kernels, in child runs
 
-/** runChild runs this file in a child vitest with MERKLE_KERNEL set, and returns its output. */
+/** runChild runs this file in a child vitest with MERKLE_SHA256_KERNEL set, and returns its output. */
 function runChild(kernel: string, filter?: string): { status: number | null; output: string } {
   const args = ['vitest', 'run', 'test/native-sha256.test.ts', '--reporter=dot'];
   if (filter) args.push('-t', filter);
   const result = spawnSync('npx', args, {
     cwd: kRepoRoot,
-    env: { ...process.env, MERKLE_KERNEL: kernel, MERKLE_SHA256_CHILD: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, MERKLE_SHA256_KERNEL: kernel, MERKLE_SHA256_CHILD: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     encoding: 'utf8',
     timeout: 120_000,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-describe.skipIf(!kAddonLoaded || process.env.MERKLE_SHA256_CHILD === '1')('native sha256 with MERKLE_KERNEL forced (child runs)', () => {
-  it('the dispatched-kernel tests pass with MERKLE_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
+describe.skipIf(!kAddonLoaded || process.env.MERKLE_SHA256_CHILD === '1')('native sha256 with MERKLE_SHA256_KERNEL forced (child runs)', () => {
+  it('the dispatched-kernel tests pass with MERKLE_SHA256_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
     // The explicit kernels already ran above; the child covers what differs: the dispatch path.
     const { status, output } = runChild('portable', 'native sha256 kernel dispatched|native sha256 dispatch');
     expect(output, output).toMatch(/Tests\s+(\d{2,}) passed/);
     expect(status, output).toBe(0);
   }, 120_000);
 
-  it('MERKLE_KERNEL naming no kernel is refused with BackendUnavailableError', () => {
-    const { status, output } = runChild('avx9', 'MERKLE_KERNEL');
+  it('MERKLE_SHA256_KERNEL naming no kernel is refused with BackendUnavailableError', () => {
+    const { status, output } = runChild('avx9', 'MERKLE_SHA256_KERNEL');
     expect(output, output).toMatch(/Tests\s+1 passed/);
     expect(status, output).toBe(0);
   }, 120_000);

@@ -47,13 +47,18 @@ export function loadKernel(hash: HashName, backend: BackendName): Promise<Loaded
   return loaded;
 }
 
+/** pinnedBackend is MERKLE_BACKEND as set, unchecked: the one place the variable is read (resolveChoice checks it). */
+export function pinnedBackend(): string | undefined {
+  return process.env.MERKLE_BACKEND;
+}
+
 /**
  * resolveChoice applies MERKLE_BACKEND, which pins what `auto` means for the whole process
  * (so a test run, or a user on a platform where one backend misbehaves, can force one).
  * An explicit choice is never overridden.
  */
 export function resolveChoice(choice: BackendChoice): BackendChoice {
-  const pinned = process.env.MERKLE_BACKEND;
+  const pinned = pinnedBackend();
   if (choice !== 'auto' || pinned === undefined || pinned === '' || pinned === 'auto') return choice;
   if (!(kBackendNames as readonly string[]).includes(pinned)) {
     throw new BackendUnavailableError(`MERKLE_BACKEND must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(pinned)}`);
