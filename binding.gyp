@@ -12,6 +12,9 @@
       'sources': [
         'native/addon.cc',
         'native/common/cpu_features.cc',
+        'native/common/hash_exports.cc',
+        'native/common/napi_args.cc',
+        'native/common/kernel_override.cc',
         'native/blake3/blake3_batch.cc',
         'native/blake3/blake3_dispatch.cc',
         'native/blake3/blake3_napi.cc',

@@ -158,25 +158,4 @@ for (const [label, prefix, double] of [
   );
 }
 
-// ---------------------------------------------------------------- subtrees
-console.log('\n## subtree (MB/s of data; hashSubtree: leaves + every level of an 8 MiB segment, one call)');
-console.log(['leaf', ...kernels.map((k) => `${k.kernel} rfc9162`), ...kernels.map((k) => `${k.kernel} classic`)].join('\t'));
-results.subtrees = [];
-for (const leaf of [1024, 4096]) {
-  const data = randomInput(8 * 1024 * 1024);
-  const leaves = data.length / leaf;
-  const out = new Uint8Array(32 * 2 * leaves);
-  const rfc9162 = { leafPrefix: 0, nodePrefix: 1, doubleNode: false, lone: 'carry' };
-  const classic = { leafPrefix: -1, nodePrefix: -1, doubleNode: false, lone: 'duplicate' };
-  const tasks = [
-    ...kernels.map((k) => [`${k.kernel} rfc9162`, () => k.hashSubtree(data, leaf, rfc9162, out)]),
-    ...kernels.map((k) => [`${k.kernel} classic`, () => k.hashSubtree(data, leaf, classic, out)]),
-  ];
-  const seconds = await measure(tasks);
-  const row = { leaf };
-  for (const [name] of tasks) row[name] = data.length / seconds.get(name) / 1e6;
-  results.subtrees.push(row);
-  console.log([leaf, ...tasks.map(([n]) => row[n].toFixed(0))].join('\t'));
-}
-
 if (kJson) writeFileSync(kJson, `${JSON.stringify(results, null, 2)}\n`);

@@ -12,7 +12,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   merkle::InitSha256(env, exports);
-  InitBlake3(env, exports);
+  merkle::InitBlake3(env, exports);
 #ifdef MERKLE_POSIX_IO
   merkle::InitFile(env, exports);
   merkle::InitIo(env, exports);

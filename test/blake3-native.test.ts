@@ -1,10 +1,9 @@
 /**
  * The native BLAKE3 engine: every kernel this CPU has (others reported skipped with the reason),
- * the dispatched one, a MERKLE_KERNEL-forced process, and the TypeScript portable kernel, against
+ * the dispatched one, a MERKLE_BLAKE3_KERNEL-forced process, and the TypeScript portable kernel, against
  * the official vectors, the native portable kernel (the oracle for SIMD) and hash-wasm.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   _nativeBlake3Kernels,
@@ -13,11 +12,10 @@ import {
   type NativeBlake3,
 } from '../src/hash/blake3-native.js';
 import { createPortableBlake3TreeKernel } from '../src/hash/blake3-portable.js';
-import { loadNativeAddon } from '../src/hash/native.js';
+import { loadNativeAddon, nativeAddonPath } from '../src/addon/loader.js';
 import { loadKernel } from '../src/hash/registry.js';
 import {
   hex,
-  kRepoRoot,
   refBlake3Factory,
   refBlake3Vectors,
   refVectorInput,
@@ -31,7 +29,7 @@ const addonReason = 'unavailable' in addon ? addon.unavailable : '';
 const kernels = _nativeBlake3Kernels();
 const kAllIds = ['portable', 'sse41', 'avx2', 'avx512'];
 // MERKLE_KERNEL in the test environment would change what "dispatched" means.
-const forcedByEnv = process.env['MERKLE_KERNEL'];
+const forcedByEnv = process.env['MERKLE_BLAKE3_KERNEL'] || process.env['MERKLE_KERNEL'] || undefined;
 
 /** skipReason says why kernel `id` cannot be tested here, or '' if it can. */
 function skipReason(id: string): string {
@@ -248,39 +246,53 @@ describe.skipIf(addonReason !== '')(`native BLAKE3 dispatch${addonReason ? ` (sk
     expect(native.hashKernel.kernel).toBe(widest.name);
     expect(native.treeKernel.kernel).toBe(widest.name);
     const registered = await loadKernel('blake3', 'native');
-    expect(registered).toBe(native.hashKernel);
+    // The registry hands out the kernel behind the contract's checks (validate.ts), not the raw one.
+    expect(registered).toMatchObject({ backend: 'native', kernel: native.hashKernel.kernel });
   });
 
-  /** runForced runs a child process with MERKLE_KERNEL set: dispatch happens once per process. */
-  const runForced = (value: string): { index?: number; error?: string; name?: string; hashes?: string[] } => {
+  /** runForced runs a child process with MERKLE_BLAKE3_KERNEL set: dispatch happens once per process. */
+  const runForced = (value: string, variable = 'MERKLE_BLAKE3_KERNEL'): { id?: string; error?: string; name?: string; hashes?: string[]; stderr: string } => {
     const script = `
-      const addon = require(${JSON.stringify(path.join(kRepoRoot, 'build', 'Release', 'merkle_native.node'))});
-      const selected = addon.blake3Selected();
+      const { blake3 } = require(${JSON.stringify(nativeAddonPath())});
+      const selected = blake3.selected;
       if (selected.error) { console.log(JSON.stringify(selected)); process.exit(0); }
+      const kernel = blake3.withKernel(selected.id);
       const lengths = ${JSON.stringify(vectors.map((v) => v.inputLength))};
       const hashes = lengths.map((n) => {
         const data = new Uint8Array(n); for (let i = 0; i < n; i++) data[i] = i % 251;
-        const out = new Uint8Array(32); addon.blake3Hash(selected.index, data, out);
+        const out = new Uint8Array(32); kernel.hash(data, out);
         return Buffer.from(out).toString('hex');
       });
-      console.log(JSON.stringify({ ...selected, name: addon.blake3Kernels()[selected.index].name, hashes }));`;
-    const stdout = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, MERKLE_KERNEL: value } });
-    return JSON.parse(stdout.toString());
+      console.log(JSON.stringify({ ...selected, name: kernel.name, hashes }));`;
+    const env = { ...process.env, [variable]: value };
+    if (variable !== 'MERKLE_KERNEL') delete env.MERKLE_KERNEL;
+    const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    return { ...JSON.parse(result.stdout), stderr: result.stderr };
   };
 
-  it('MERKLE_KERNEL=portable forces the portable kernel, which hashes all 35 vectors', () => {
+  it('MERKLE_BLAKE3_KERNEL=portable forces the portable kernel, which hashes all 35 vectors', () => {
     const forced = runForced('portable');
     expect(forced.name).toBe('portable');
     expect(forced.hashes).toEqual(vectors.map((v) => v.hash));
   });
 
-  it('MERKLE_KERNEL with an unknown kernel is refused with a clear reason', () => {
-    expect(runForced('sse9').error).toMatch(/MERKLE_KERNEL=sse9 is not a BLAKE3 kernel of this build \(portable\|/);
+  it('MERKLE_BLAKE3_KERNEL with an unknown kernel is refused with a clear reason', () => {
+    expect(runForced('sse9').error).toMatch(/MERKLE_BLAKE3_KERNEL=sse9 is not a BLAKE3 kernel of this build \(portable\|/);
+  });
+
+  it('the deprecated MERKLE_KERNEL still forces BLAKE3, with one deprecation line; a SHA-256-only name leaves BLAKE3 dispatched', () => {
+    const forced = runForced('portable', 'MERKLE_KERNEL');
+    expect(forced.name).toBe('portable');
+    expect(forced.stderr.match(/MERKLE_KERNEL is deprecated/g)).toHaveLength(1);
+    const shani = runForced('shani', 'MERKLE_KERNEL');
+    expect(shani.error).toBeUndefined();
+    expect(shani.hashes).toEqual(vectors.map((v) => v.hash));
+    expect(runForced('sse9', 'MERKLE_KERNEL').error).toMatch(/^MERKLE_KERNEL=sse9 is not a BLAKE3 kernel/);
   });
 
   const unsupported = kernels.find((k) => !k.supported);
   it.skipIf(!unsupported)(
-    `MERKLE_KERNEL naming a kernel the CPU lacks is refused${unsupported ? '' : ' (skipped: this CPU has every kernel)'}`,
+    `MERKLE_BLAKE3_KERNEL naming a kernel the CPU lacks is refused${unsupported ? '' : ' (skipped: this CPU has every kernel)'}`,
     () => {
       expect(runForced(unsupported!.id).error).toMatch(/needs CPU features this machine lacks/);
     },
@@ -309,40 +321,4 @@ describe('ts-portable BLAKE3 tree kernel', () => {
   });
 });
 
-describe.skipIf(addonReason !== '')(`argument validation at the TS edge${addonReason ? ` (skipped: ${addonReason})` : ''}`, () => {
-  const edges = () => {
-    const native = nativeBlake3();
-    if ('unavailable' in native) throw new Error(native.unavailable);
-    return [
-      { name: 'native', hashKernel: native.hashKernel, treeKernel: native.treeKernel },
-      { name: 'ts-portable', hashKernel: undefined, treeKernel: createPortableBlake3TreeKernel() },
-    ];
-  };
-
-  it('refuses bad HashKernel arguments with TypeError/RangeError naming the argument', () => {
-    const { hashKernel: k } = edges()[0]!;
-    const out = new Uint8Array(64);
-    expect(() => k!.hashBlocks('abc' as unknown as Uint8Array, 4, -1, out)).toThrow(/^Expected Uint8Array for data but received "abc" of type string$/);
-    expect(() => k!.hashBlocks(new Uint8Array(0), 4, -1, out)).toThrow(RangeError);
-    expect(() => k!.hashBlocks(new Uint8Array(8), 0, -1, out)).toThrow(/blockSize must be an integer >= 1, received 0/);
-    expect(() => k!.hashBlocks(new Uint8Array(8), 4, 256, out)).toThrow(/prefix must be a byte 0\.\.255 or -1 for none, received 256/);
-    expect(() => k!.hashBlocks(new Uint8Array(100), 4, -1, out)).toThrow(/out must hold 800 bytes \(25 blocks × 32\), received 64/);
-    expect(() => k!.hashSpans(new Uint8Array(8), Uint32Array.of(0, 9), -1, out)).toThrow(/offsets must be non-decreasing and within data/);
-    expect(() => k!.hashSpans(new Uint8Array(8), [0, 1] as unknown as Uint32Array, -1, out)).toThrow(TypeError);
-    expect(() => k!.hashPairs(new Uint8Array(64), 2, -1, false, out)).toThrow(/level must hold 128 bytes/);
-    expect(() => k!.hashPairs(new Uint8Array(64), 1, -1, 1 as unknown as boolean, out)).toThrow(/Expected boolean for double/);
-  });
-
-  it('refuses bad Blake3TreeKernel arguments the same way on native and ts-portable', () => {
-    for (const { name, treeKernel: t } of edges()) {
-      const out = new Uint8Array(64);
-      expect(() => t.groupChainingValues(new Uint8Array(10), 1536, 0, out), name).toThrow(/groupSize must be a power of two from 1024/);
-      expect(() => t.groupChainingValues(new Uint8Array(10), 512, 0, out), name).toThrow(/groupSize must be an integer >= 1024, received 512/);
-      expect(() => t.groupChainingValues(new Uint8Array(10), 1024, -1, out), name).toThrow(/firstChunk must be an integer >= 0/);
-      expect(() => t.groupChainingValues(new Uint8Array(10), 1024, 2 ** 53, out), name).toThrow(/firstChunk must be an integer/);
-      expect(() => t.parentRoot(new Uint8Array(31), new Uint8Array(32), out), name).toThrow(/left must be 32 bytes, received 31/);
-      expect(() => t.parentChainingValues(new Uint8Array(64), 1, new Uint8Array(8)), name).toThrow(/out must hold 32 bytes/);
-      expect(() => t.hash(null as unknown as Uint8Array, out), name).toThrow(/Expected Uint8Array for data but received null/);
-    }
-  });
-});
+// Argument checks are the kernel contract's (validate.ts): test/contract/kernel-contract.test.ts.

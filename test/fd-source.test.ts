@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/api/build.js';
 import { InputError } from '../src/errors.js';
-import { loadNativeAddon } from '../src/hash/native.js';
+import { loadNativeAddon } from '../src/addon/loader.js';
 import { fdSource, isFillableSource, type FillableSource } from '../src/io/fd-source.js';
 import { merkle, tempDir } from './helpers/cli.js';
 import { kRepoRoot } from './helpers/vectors.js';

@@ -2,7 +2,7 @@
  * The native SHA-256 kernels against node:crypto (the oracle), the FIPS 180-2 examples and
  * real Bitcoin blocks. Every kernel this CPU can run is tested explicitly, plus the dispatched
  * one; kernels the CPU lacks are skipped with the reason. A child vitest run repeats the file
- * with MERKLE_KERNEL=portable so the dispatch path of CPUs without SHA-NI is covered too.
+ * with MERKLE_SHA256_KERNEL=portable so the dispatch path of CPUs without SHA-NI is covered too.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,22 +14,20 @@ import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError } from '../src/errors.js';
 import {
   kSha256Isas,
-  loadNativeAddon,
   nativeSha256,
   nativeSha256Isas,
   nativeSha256WithIsa,
-  subtreeSize,
   type NativeSha256Kernel,
   type Sha256Isa,
 } from '../src/hash/native.js';
+import { loadNativeAddon, nativeAddonPath } from '../src/addon/loader.js';
 import { selectKernel } from '../src/hash/registry.js';
-import type { SubtreeRule } from '../src/hash/types.js';
 import { randomBytes, seededRandom } from './helpers/reference.js';
 
 const kRepoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const kVectors = path.resolve(kRepoRoot, 'test', 'vectors');
 const kAddonLoaded = !('unavailable' in loadNativeAddon());
-const kForced = process.env.MERKLE_KERNEL;
+const kForced = process.env.MERKLE_SHA256_KERNEL || undefined;
 const kSeed = 0x5eed_2026;
 
 // ---------------------------------------------------------------- oracles (node:crypto)
@@ -42,27 +40,6 @@ function refSha256(...parts: Uint8Array[]): Uint8Array {
 
 function refMessage(message: Uint8Array, prefix: number): Uint8Array {
   return prefix < 0 ? refSha256(message) : refSha256(Uint8Array.of(prefix), message);
-}
-
-function refNode(left: Uint8Array, right: Uint8Array, rule: SubtreeRule): Uint8Array {
-  const once = rule.nodePrefix < 0 ? refSha256(left, right) : refSha256(Uint8Array.of(rule.nodePrefix), left, right);
-  return rule.doubleNode ? refSha256(once) : once;
-}
-
-/** refSubtreeLevels returns every level, leaves first, built one node at a time from `leaves`. */
-function refLevels(leaves: Uint8Array[], rule: SubtreeRule): Uint8Array[][] {
-  const levels = [leaves];
-  let level = leaves;
-  while (level.length > 1) {
-    const parent: Uint8Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      if (i + 1 < level.length) parent.push(refNode(level[i]!, level[i + 1]!, rule));
-      else parent.push(rule.lone === 'duplicate' ? refNode(level[i]!, level[i]!, rule) : level[i]!);
-    }
-    levels.push(parent);
-    level = parent;
-  }
-  return levels;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -88,13 +65,6 @@ function digestsOf(out: Uint8Array, count: number): string[] {
 }
 
 // ---------------------------------------------------------------- the kernels under test
-
-const kRules: Record<string, SubtreeRule> = {
-  rfc9162: { leafPrefix: 0x00, nodePrefix: 0x01, doubleNode: false, lone: 'carry' },
-  classic: { leafPrefix: -1, nodePrefix: -1, doubleNode: false, lone: 'duplicate' },
-  bitcoinLike: { leafPrefix: -1, nodePrefix: -1, doubleNode: true, lone: 'duplicate' },
-  prefixedDouble: { leafPrefix: 0x7f, nodePrefix: 0xff, doubleNode: true, lone: 'carry' },
-};
 
 const kAvailable = new Set<Sha256Isa>(nativeSha256Isas());
 
@@ -212,24 +182,6 @@ for (const { label, skip, get } of kKernelCases) {
       });
     }
 
-    for (const [name, rule] of Object.entries(kRules)) {
-      it(`hashSubtree (${name}): leaf counts 1…37 and 1000 equal the level-by-level reference`, () => {
-        const k = get();
-        for (const leafCount of [...Array.from({ length: 37 }, (_, i) => i + 1), 1000]) {
-          const blockSize = leafCount === 1000 ? 64 : 48;
-          const data = seededBytes(leafCount * blockSize - (leafCount % 5), kSeed + leafCount);
-          const leaves = Array.from({ length: leafCount }, (_, i) =>
-            refMessage(data.subarray(i * blockSize, Math.min(data.length, (i + 1) * blockSize)), rule.leafPrefix),
-          );
-          const want = refLevels(leaves, rule).flat().map(hex);
-          const out = new Uint8Array(32 * subtreeSize(leafCount));
-          const written = k.hashSubtree(data, blockSize, rule, out);
-          expect(written).toBe(want.length);
-          expect(digestsOf(out, written), `${leafCount} leaves`).toEqual(want);
-        }
-      });
-    }
-
     it('FIPS 180-2 examples (test/vectors/sha256_vectors.json)', () => {
       const k = get();
       const file = JSON.parse(readFileSync(path.join(kVectors, 'sha256_vectors.json'), 'utf8')) as {
@@ -269,101 +221,18 @@ for (const { label, skip, get } of kKernelCases) {
       }
     });
 
-    it('Promise forms match the synchronous calls and resolve digest counts', async () => {
-      const k = get();
-      const data = seededBytes(5000, kSeed);
-      const sync = new Uint8Array(32 * 40);
-      const async = new Uint8Array(32 * 40);
-      k.hashBlocks(data, 128, 0, sync);
-      await expect(k.hashBlocksAsync(data, 128, 0, async)).resolves.toBeUndefined();
-      expect(hex(async)).toBe(hex(sync));
-
-      const offsets = new Uint32Array([0, 1, 1, 300, 5000]);
-      k.hashSpans(data, offsets, -1, sync);
-      await k.hashSpansAsync(data, offsets, -1, async);
-      expect(hex(async.subarray(0, 128))).toBe(hex(sync.subarray(0, 128)));
-
-      k.hashPairs(data, 40, 1, true, sync);
-      await k.hashPairsAsync(data, 40, 1, true, async);
-      expect(hex(async)).toBe(hex(sync));
-
-      const tree = new Uint8Array(32 * subtreeSize(40));
-      const treeAsync = new Uint8Array(tree.length);
-      const written = k.hashSubtree(data, 125, kRules.rfc9162!, tree);
-      await expect(k.hashSubtreeAsync(data, 125, kRules.rfc9162!, treeAsync)).resolves.toBe(written);
-      expect(hex(treeAsync)).toBe(hex(tree));
-    });
   });
 }
 
 // ---------------------------------------------------------------- argument validation
 
-describe.skipIf(!kAddonLoaded)('native sha256 argument validation', () => {
-  const k = (): NativeSha256Kernel => nativeSha256WithIsa('portable');
-  const out = new Uint8Array(1024);
-
-  it('hashBlocks names the bad argument', () => {
-    expect(() => k().hashBlocks('abc' as never, 64, -1, out)).toThrow(/^Expected a Uint8Array for data but received abc of type string$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 0, -1, out)).toThrow(/^blockSize must be an integer from 1 to 4294967295, got 0$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 1.5, -1, out)).toThrow(RangeError);
-    expect(() => k().hashBlocks(new Uint8Array(4), '64' as never, -1, out)).toThrow(/^Expected an integer for blockSize but received 64 of type string$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, 256, out)).toThrow(/^prefix must be an integer from -1 to 255, got 256$/);
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, -2, out)).toThrow(RangeError);
-    expect(() => k().hashBlocks(new Uint8Array(0), 64, -1, out)).toThrow(/^data must not be empty$/);
-    expect(() => k().hashBlocks(new Uint8Array(65), 64, -1, new Uint8Array(63))).toThrow(
-      /^out must hold 2 digests \(64 bytes\), got 63 bytes$/,
-    );
-    expect(() => k().hashBlocks(new Uint8Array(4), 64, -1, new Uint16Array(16) as never)).toThrow(
-      /^Expected a Uint8Array for out but received Uint16Array of 32 bytes$/,
-    );
-  });
-
-  it('hashSpans checks offsets', () => {
-    const data = new Uint8Array(10);
-    expect(() => k().hashSpans(data, [0, 1] as never, -1, out)).toThrow(/^Expected a Uint32Array for offsets but received Array$/);
-    expect(() => k().hashSpans(data, new Uint32Array(0), -1, out)).toThrow(/^offsets must hold at least one value$/);
-    expect(() => k().hashSpans(data, new Uint32Array([0, 5, 4]), -1, out)).toThrow(
-      /^offsets must be non-decreasing and within data \(length 10\), got offsets\[2\] = 4 after 5$/,
-    );
-    expect(() => k().hashSpans(data, new Uint32Array([0, 11]), -1, out)).toThrow(/got offsets\[1\] = 11/);
-    expect(() => k().hashSpans(data, new Uint32Array([0, 1, 2]), -1, new Uint8Array(32))).toThrow(/^out must hold 2 digests/);
-  });
-
-  it('hashPairs checks count, double and overlap', () => {
-    const level = new Uint8Array(128);
-    expect(() => k().hashPairs(level, 3, -1, false, out)).toThrow(/^level must hold 3 pairs \(192 bytes\), got 128 bytes$/);
-    expect(() => k().hashPairs(level, -1, -1, false, out)).toThrow(/^count must be an integer from 0 to \d+, got -1$/);
-    expect(() => k().hashPairs(level, 2, -1, 1 as never, out)).toThrow(/^Expected a boolean for double but received 1 of type number$/);
-    expect(() => k().hashPairs(level, 2, -1, false, level.subarray(32))).toThrow(
-      /^out must be level itself \(hashing in place\) or not overlap level$/,
-    );
-  });
-
-  it('hashSubtree checks the rule and the output size', () => {
-    const data = new Uint8Array(100);
-    const rule = kRules.rfc9162!;
-    expect(() => k().hashSubtree(data, 10, null as never, out)).toThrow(/^Expected a SubtreeRule object for rule but received null$/);
-    expect(() => k().hashSubtree(data, 10, { ...rule, lone: 'drop' } as never, out)).toThrow(
-      /^rule\.lone must be 'carry' or 'duplicate', got drop of type string$/,
-    );
-    expect(() => k().hashSubtree(data, 10, { ...rule, nodePrefix: 300 }, out)).toThrow(/^rule\.nodePrefix must be an integer/);
-    expect(() => k().hashSubtree(data, 10, { ...rule, doubleNode: 'yes' } as never, out)).toThrow(/^Expected a boolean for rule\.doubleNode/);
-    // 10 leaves: 10 + 5 + 3 + 2 + 1 = 21 digests.
-    expect(() => k().hashSubtree(data, 10, rule, new Uint8Array(32 * 20))).toThrow(/^out must hold 21 digests \(672 bytes\), got 640 bytes$/);
-    const shared = new Uint8Array(2000);
-    expect(() => k().hashSubtree(shared.subarray(0, 100), 10, rule, shared.subarray(50))).toThrow(/^out must not overlap data$/);
-  });
-
-  it('Promise forms reject instead of throwing', async () => {
-    const pending = k().hashBlocksAsync(new Uint8Array(0), 64, -1, out);
-    await expect(pending).rejects.toThrow(/^data must not be empty$/);
-    await expect(k().hashSubtreeAsync(new Uint8Array(1), 0, kRules.classic!, out)).rejects.toThrow(RangeError);
-  });
-
+// Argument checks are the kernel contract's (validate.ts), tested once for every backend in
+// test/contract/kernel-contract.test.ts. What stays here is the addon's own memory-safety guard.
+describe.skipIf(!kAddonLoaded)('native sha256 addon guards', () => {
   it('the addon itself re-checks sizes: a raw call cannot write past out', () => {
     const loaded = loadNativeAddon();
     if ('unavailable' in loaded) throw new Error(loaded.unavailable);
-    const raw = (loaded.addon.sha256 as { _withKernel(name: string): Record<string, (...args: unknown[]) => unknown> })._withKernel('portable');
+    const raw = (loaded.addon.sha256 as { withKernel(id: string): Record<string, (...args: unknown[]) => unknown> }).withKernel('portable');
     expect(() => raw.hashBlocks!(new Uint8Array(100), 10, -1, new Uint8Array(32))).toThrow(/^hashBlocks: out is too small$/);
     expect(() => raw.hashPairs!(new Uint8Array(64), 2, -1, false, new Uint8Array(64))).toThrow(/level is too small/);
     expect(() => raw.hashBlocks!(new Uint8Array(1), 1, 999, new Uint8Array(32))).toThrow(/prefix must be an integer from -1 to 255/);
@@ -393,7 +262,7 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
     expect(k.kernel).toBe((dispatched as NativeSha256Kernel).kernel);
   });
 
-  it.skipIf(kForced !== undefined)('without MERKLE_KERNEL, dispatch picks the first kernel this CPU runs', () => {
+  it.skipIf(kForced !== undefined)('without MERKLE_SHA256_KERNEL, dispatch picks the first kernel this CPU runs', () => {
     const k = nativeSha256() as NativeSha256Kernel;
     expect(k.isa).toBe(nativeSha256Isas()[0]);
     expect(nativeSha256Isas()).toContain('portable');
@@ -401,24 +270,24 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
 
   const forcedTitle =
     kForced === undefined
-      ? 'a forced MERKLE_KERNEL is obeyed or refused (skipped: MERKLE_KERNEL is not set here; the child runs below set it)'
-      : `MERKLE_KERNEL=${kForced} is obeyed or refused with a BackendUnavailableError`;
+      ? 'a forced MERKLE_SHA256_KERNEL is obeyed or refused (skipped: it is not set here; the child runs below set it)'
+      : `MERKLE_SHA256_KERNEL=${kForced} is obeyed or refused with a BackendUnavailableError`;
   it.skipIf(kForced === undefined)(forcedTitle, async () => {
     if (kSha256Isas.includes(kForced as Sha256Isa) && kAvailable.has(kForced as Sha256Isa)) {
       expect((nativeSha256() as NativeSha256Kernel).isa).toBe(kForced);
     } else {
       await expect(selectKernel('sha256', 'native')).rejects.toThrow(BackendUnavailableError);
-      await expect(selectKernel('sha256', 'native')).rejects.toThrow(new RegExp(`MERKLE_KERNEL=${kForced}`));
+      await expect(selectKernel('sha256', 'native')).rejects.toThrow(new RegExp(`MERKLE_SHA256_KERNEL=${kForced}`));
     }
   });
 
   it('loads and hashes in a worker thread (the addon is context-aware)', async () => {
-    const addonPath = process.env.MERKLE_NATIVE_ADDON || path.join(kRepoRoot, 'build', 'Release', 'merkle_native.node');
+    const addonPath = nativeAddonPath();
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
       const addon = require(workerData.addonPath);
       const out = new Uint8Array(32 * 4);
-      addon.sha256._withKernel('portable').hashBlocks(new Uint8Array(workerData.data), 64, 0, out);
+      addon.sha256.withKernel('portable').hashBlocks(new Uint8Array(workerData.data), 64, 0, out);
       parentPort.postMessage(out);`;
     const data = seededBytes(256, kSeed);
     const worker = new Worker(code, { eval: true, workerData: { addonPath, data } });
@@ -434,29 +303,29 @@ describe.skipIf(!kAddonLoaded)('native sha256 dispatch', () => {
 
 // ---------------------------------------------------------------- forced kernels, in child runs
 
-/** runChild runs this file in a child vitest with MERKLE_KERNEL set, and returns its output. */
+/** runChild runs this file in a child vitest with MERKLE_SHA256_KERNEL set, and returns its output. */
 function runChild(kernel: string, filter?: string): { status: number | null; output: string } {
   const args = ['vitest', 'run', 'test/native-sha256.test.ts', '--reporter=dot'];
   if (filter) args.push('-t', filter);
   const result = spawnSync('npx', args, {
     cwd: kRepoRoot,
-    env: { ...process.env, MERKLE_KERNEL: kernel, MERKLE_SHA256_CHILD: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, MERKLE_SHA256_KERNEL: kernel, MERKLE_SHA256_CHILD: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     encoding: 'utf8',
     timeout: 120_000,
   });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-describe.skipIf(!kAddonLoaded || process.env.MERKLE_SHA256_CHILD === '1')('native sha256 with MERKLE_KERNEL forced (child runs)', () => {
-  it('the dispatched-kernel tests pass with MERKLE_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
+describe.skipIf(!kAddonLoaded || process.env.MERKLE_SHA256_CHILD === '1')('native sha256 with MERKLE_SHA256_KERNEL forced (child runs)', () => {
+  it('the dispatched-kernel tests pass with MERKLE_SHA256_KERNEL=portable (as on a CPU without SHA-NI or AVX2)', () => {
     // The explicit kernels already ran above; the child covers what differs: the dispatch path.
     const { status, output } = runChild('portable', 'native sha256 kernel dispatched|native sha256 dispatch');
     expect(output, output).toMatch(/Tests\s+(\d{2,}) passed/);
     expect(status, output).toBe(0);
   }, 120_000);
 
-  it('MERKLE_KERNEL naming no kernel is refused with BackendUnavailableError', () => {
-    const { status, output } = runChild('avx9', 'MERKLE_KERNEL');
+  it('MERKLE_SHA256_KERNEL naming no kernel is refused with BackendUnavailableError', () => {
+    const { status, output } = runChild('avx9', 'MERKLE_SHA256_KERNEL');
     expect(output, output).toMatch(/Tests\s+1 passed/);
     expect(status, output).toBe(0);
   }, 120_000);

@@ -1,8 +1,9 @@
 #include "blake3_dispatch.h"
 
-#include <cstdlib>
 
 #include "../common/cpu_features.h"
+#include "../common/kernel_override.h"
+#include "../sha256/sha256_dispatch.h"
 
 namespace merkle {
 namespace blake3 {
@@ -26,17 +27,16 @@ std::string KnownIds() {
   return ids;
 }
 
+bool IsBlake3Name(const std::string& name) { return FindKernel(name) != nullptr; }
+bool IsSha256Name(const std::string& name) { return FindSha256Kernel(name) != nullptr; }
+
 Selection Select() {
-  const char* forced = std::getenv("MERKLE_KERNEL");
-  if (forced != nullptr && *forced != '\0') {
-    const KernelInfo* kernel = FindKernel(forced);
-    if (kernel == nullptr) {
-      return {nullptr, "MERKLE_KERNEL=" + std::string(forced) + " is not a BLAKE3 kernel of this build (" +
-                           KnownIds() + ")"};
-    }
-    if (!KernelSupported(*kernel)) {
-      return {nullptr, "MERKLE_KERNEL=" + std::string(forced) + " needs CPU features this machine lacks"};
-    }
+  const KernelOverride forced = ReadKernelOverride("MERKLE_BLAKE3_KERNEL", IsBlake3Name, IsSha256Name);
+  if (!forced.name.empty()) {
+    const std::string setting = forced.variable + "=" + forced.name;
+    const KernelInfo* kernel = FindKernel(forced.name);
+    if (kernel == nullptr) return {nullptr, setting + " is not a BLAKE3 kernel of this build (" + KnownIds() + ")"};
+    if (!KernelSupported(*kernel)) return {nullptr, setting + " needs CPU features this machine lacks"};
     return {kernel, ""};
   }
   // The widest kernel the CPU runs; the portable one always qualifies.

@@ -1,5 +1,6 @@
 // Which BLAKE3 kernel runs: decided once per process from the CPU's features, or forced
-// with MERKLE_KERNEL=portable|sse41|avx2|avx512. Everything else asks here.
+// with MERKLE_BLAKE3_KERNEL=portable|sse41|avx2|avx512 (native/common/kernel_override.h).
+// Everything else asks here.
 #ifndef MERKLE_BLAKE3_DISPATCH_H_
 #define MERKLE_BLAKE3_DISPATCH_H_
 
@@ -13,7 +14,7 @@ namespace merkle {
 namespace blake3 {
 
 struct KernelInfo {
-  const char* id;       // the MERKLE_KERNEL value: "portable", "sse41", "avx2", "avx512"
+  const char* id;       // the MERKLE_BLAKE3_KERNEL value: "portable", "sse41", "avx2", "avx512"
   const char* name;     // what reports show: "portable", "sse41-x4", "avx2-x8", "avx512-x16"
   size_t lanes;         // inputs hashed side by side
   uint32_t required;    // CpuFeature bits the kernel needs
@@ -30,7 +31,7 @@ bool KernelSupported(const KernelInfo& kernel);
 const KernelInfo* FindKernel(const std::string& id);
 
 // The dispatch result: the kernel to use, or why none can be used (an unknown or
-// unsupported MERKLE_KERNEL value is refused rather than silently replaced).
+// unsupported forced value is refused rather than silently replaced).
 struct Selection {
   const KernelInfo* kernel;
   std::string error;

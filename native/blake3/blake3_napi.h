@@ -4,7 +4,12 @@
 
 #include <napi.h>
 
-// InitBlake3 adds the blake3* functions to `exports`.
+namespace merkle {
+
+// InitBlake3 sets exports.blake3 in the shape of common/hash_exports.h; withKernel(id) binds
+// the HashKernel calls and the b3tree chaining-value calls of one kernel.
 void InitBlake3(Napi::Env env, Napi::Object exports);
+
+}  // namespace merkle
 
 #endif  // MERKLE_BLAKE3_NAPI_H_

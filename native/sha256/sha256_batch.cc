@@ -81,39 +81,4 @@ void mt_sha256_spans(const Sha256Kernel& kernel, const uint8_t* data, const uint
   }
 }
 
-size_t mt_sha256_subtree_size(size_t leaves) {
-  size_t total = leaves;
-  for (size_t n = leaves; n > 1; n = (n + 1) / 2) total += (n + 1) / 2;
-  return total;
-}
-
-size_t mt_sha256_subtree(const Sha256Kernel& kernel, const uint8_t* data, size_t length,
-                         size_t block_size, const Sha256SubtreeRule& rule, uint8_t* out) {
-  size_t n = (length + block_size - 1) / block_size;
-  mt_sha256_leaves(kernel, data, length, block_size, rule.leaf_prefix, out);
-  uint8_t* level = out;
-  size_t written = n;
-  while (n > 1) {
-    uint8_t* parent = level + n * SHA256_OUT_LEN;
-    const size_t pairs = n / 2;
-    kernel.pairs(level, pairs, rule.node_prefix, rule.twice, parent);
-    if (n % 2 == 1) {
-      const uint8_t* lone = level + (n - 1) * SHA256_OUT_LEN;
-      uint8_t* dest = parent + pairs * SHA256_OUT_LEN;
-      if (rule.lone_duplicate) {
-        uint8_t doubled[SHA256_PAIR_LEN];
-        std::memcpy(doubled, lone, SHA256_OUT_LEN);
-        std::memcpy(doubled + SHA256_OUT_LEN, lone, SHA256_OUT_LEN);
-        kernel.pairs(doubled, 1, rule.node_prefix, rule.twice, dest);
-      } else {
-        std::memcpy(dest, lone, SHA256_OUT_LEN);
-      }
-    }
-    n = (n + 1) / 2;
-    written += n;
-    level = parent;
-  }
-  return written;
-}
-
 }  // namespace merkle

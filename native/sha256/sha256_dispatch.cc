@@ -1,8 +1,9 @@
 #include "sha256_dispatch.h"
 
-#include <cstdlib>
 
+#include "../blake3/blake3_dispatch.h"
 #include "../common/cpu_features.h"
+#include "../common/kernel_override.h"
 
 namespace merkle {
 namespace {
@@ -40,17 +41,17 @@ std::string KernelNames() {
   return names;
 }
 
+bool IsSha256Name(const std::string& name) { return FindSha256Kernel(name) != nullptr; }
+bool IsBlake3Name(const std::string& name) { return blake3::FindKernel(name) != nullptr; }
+
 Sha256Dispatch Choose() {
-  const char* forced = std::getenv("MERKLE_KERNEL");
-  if (forced != nullptr && forced[0] != '\0') {
-    const Sha256Kernel* kernel = FindSha256Kernel(forced);
-    if (kernel == nullptr) {
-      return {nullptr, std::string("MERKLE_KERNEL=") + forced +
-                           " names no SHA-256 kernel; this CPU can run: " + KernelNames()};
-    }
+  const KernelOverride forced = ReadKernelOverride("MERKLE_SHA256_KERNEL", IsSha256Name, IsBlake3Name);
+  if (!forced.name.empty()) {
+    const std::string setting = forced.variable + "=" + forced.name;
+    const Sha256Kernel* kernel = FindSha256Kernel(forced.name);
+    if (kernel == nullptr) return {nullptr, setting + " names no SHA-256 kernel; this CPU can run: " + KernelNames()};
     if (!Sha256KernelSupported(*kernel)) {
-      return {nullptr, std::string("MERKLE_KERNEL=") + forced + ": this CPU lacks the " +
-                           kernel->isa + " instructions; it can run: " + KernelNames()};
+      return {nullptr, setting + ": this CPU lacks the " + kernel->isa + " instructions; it can run: " + KernelNames()};
     }
     return {kernel, ""};
   }

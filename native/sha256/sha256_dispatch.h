@@ -1,5 +1,5 @@
 // Which SHA-256 kernel runs: chosen once per process from the CPU's features, or forced with
-// the MERKLE_KERNEL environment variable (portable | shani | shani-avx512 | avx2 | avx512).
+// MERKLE_SHA256_KERNEL=portable|shani|shani-avx512|avx2|avx512 (native/common/kernel_override.h).
 #ifndef MERKLE_SHA256_DISPATCH_H_
 #define MERKLE_SHA256_DISPATCH_H_
 

@@ -48,7 +48,7 @@ using Sha256PairsFn = void (*)(const uint8_t* level, size_t count, int prefix, b
 // Sha256Kernel is one instruction set's implementation, as dispatch and the tests see it.
 struct Sha256Kernel {
   const char* name;       // e.g. "shani-x4"; shown to users as HashKernel.kernel
-  const char* isa;        // the MERKLE_KERNEL value that selects it, e.g. "shani"
+  const char* isa;        // the MERKLE_SHA256_KERNEL value that selects it, e.g. "shani"
   uint32_t cpu_features;  // CpuFeature bits the CPU must have
   uint32_t lanes;         // messages `many` keeps in flight (message k of a call starts in lane k mod lanes)
   Sha256ManyFn many;

@@ -6,8 +6,8 @@
 
 namespace merkle {
 
-// InitSha256 sets exports.sha256: the dispatched kernel's batch functions (sync and Promise
-// forms), its name, the kernels this CPU can run, and the test-only `_withKernel(name)`.
+// InitSha256 sets exports.sha256 in the shape of common/hash_exports.h: the kernels built in,
+// dispatch's choice, and withKernel(id) -> { hashBlocks, hashSpans, hashPairs }.
 void InitSha256(Napi::Env env, Napi::Object exports);
 
 }  // namespace merkle

@@ -1,48 +1,29 @@
 /**
  * BLAKE3 on the native addon (native/blake3): the HashKernel for hash 'blake3' on backend
  * 'native', and the Blake3TreeKernel the b3tree profile runs on. The addon dispatches once to
- * the widest SIMD kernel the CPU has (MERKLE_KERNEL=portable|sse41|avx2|avx512 forces one);
- * this module validates every argument, then makes one addon call per batch.
+ * the widest SIMD kernel the CPU has (MERKLE_BLAKE3_KERNEL=portable|sse41|avx2|avx512 forces one);
+ * its kernels trust their arguments (the registry hands them out behind validate.ts) and make
+ * one addon call per batch.
  */
 import { BackendUnavailableError } from '../errors.js';
-import {
-  expectBoolean,
-  expectBytes,
-  expectChainingValue,
-  expectCount,
-  expectGroups,
-  expectNonEmpty,
-  expectOffsets,
-  expectOut,
-  expectPairLevel,
-  expectPrefix,
-} from './blake3-validate.js';
-import { loadNativeAddon } from './native.js';
+import { addonHash, type AddonHashExports, type AddonKernelInfo } from '../addon/loader.js';
 import type { Blake3TreeKernel, HashKernel } from './types.js';
 
 /** One kernel built into the addon. */
-export interface NativeBlake3KernelInfo {
-  /** The MERKLE_KERNEL value that forces it: `portable`, `sse41`, `avx2`, `avx512`. */
-  readonly id: string;
-  /** The name reports show, with its lane count: `avx512-x16`. */
-  readonly name: string;
-  readonly lanes: number;
-  /** Whether this CPU (and OS) can run it. */
-  readonly supported: boolean;
+export type NativeBlake3KernelInfo = AddonKernelInfo;
+
+/** The functions the addon binds to one BLAKE3 kernel (native/blake3/blake3_napi.cc). */
+interface Blake3Functions {
+  hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): void;
+  hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): void;
+  hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
+  hash(data: Uint8Array, out: Uint8Array): void;
+  groupChainingValues(data: Uint8Array, groupSize: number, firstChunk: number, out: Uint8Array): void;
+  parentChainingValues(level: Uint8Array, count: number, out: Uint8Array): void;
+  parentRoot(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
 }
 
-/** The addon's BLAKE3 functions (native/blake3/blake3_napi.cc). Argument 0 is a kernel index. */
-interface Blake3Addon {
-  blake3Kernels(): NativeBlake3KernelInfo[];
-  blake3Selected(): { index: number } | { error: string };
-  blake3HashBlocks(kernel: number, data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): void;
-  blake3HashSpans(kernel: number, data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): void;
-  blake3HashPairs(kernel: number, level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
-  blake3Hash(kernel: number, data: Uint8Array, out: Uint8Array): void;
-  blake3GroupChainingValues(kernel: number, data: Uint8Array, groupSize: number, firstChunk: number, out: Uint8Array): void;
-  blake3ParentChainingValues(kernel: number, level: Uint8Array, count: number, out: Uint8Array): void;
-  blake3ParentRoot(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
-}
+type Blake3Addon = AddonHashExports<Blake3Functions>;
 
 /** Both BLAKE3 faces of one native kernel. */
 export interface NativeBlake3 {
@@ -52,73 +33,24 @@ export interface NativeBlake3 {
 
 const kDigestSize = 32;
 
-function loadBlake3Addon(): Blake3Addon | { unavailable: string } {
-  const loaded = loadNativeAddon();
-  if ('unavailable' in loaded) return loaded;
-  if (typeof loaded.addon['blake3HashBlocks'] !== 'function') {
-    return { unavailable: 'the native addon was built without BLAKE3' };
-  }
-  return loaded.addon as unknown as Blake3Addon;
-}
-
-function bind(addon: Blake3Addon, index: number, info: NativeBlake3KernelInfo): NativeBlake3 {
-  const kernel = info.name;
+function bind(addon: Blake3Addon, id: string): NativeBlake3 {
+  const f = addon.withKernel(id);
   const hashKernel: HashKernel = {
     hash: 'blake3',
     backend: 'native',
-    kernel,
+    kernel: f.name,
     digestSize: kDigestSize,
-    hashBlocks(data, blockSize, prefix, out) {
-      expectBytes(data, 'data');
-      expectNonEmpty(data);
-      expectCount(blockSize, 'blockSize', 1);
-      expectPrefix(prefix);
-      const count = Math.ceil(data.length / blockSize);
-      expectOut(out, count * kDigestSize, `${count} blocks × 32`);
-      addon.blake3HashBlocks(index, data, blockSize, prefix, out);
-    },
-    hashSpans(data, offsets, prefix, out) {
-      expectBytes(data, 'data');
-      expectOffsets(offsets, data.length);
-      expectPrefix(prefix);
-      const count = Math.max(offsets.length - 1, 0);
-      expectOut(out, count * kDigestSize, `${count} spans × 32`);
-      addon.blake3HashSpans(index, data, offsets, prefix, out);
-    },
-    hashPairs(level, count, prefix, double, out) {
-      expectBytes(level, 'level');
-      expectCount(count, 'count');
-      if (level.length < count * 2 * kDigestSize) {
-        throw new RangeError(`level must hold ${count * 2 * kDigestSize} bytes (${count} pairs × 64), received ${level.length}`);
-      }
-      expectPrefix(prefix);
-      expectBoolean(double, 'double');
-      expectOut(out, count * kDigestSize, `${count} pairs × 32`);
-      addon.blake3HashPairs(index, level, count, prefix, double, out);
-    },
+    hashBlocks: (data, blockSize, prefix, out) => f.hashBlocks(data, blockSize, prefix, out),
+    hashSpans: (data, offsets, prefix, out) => f.hashSpans(data, offsets, prefix, out),
+    hashPairs: (level, count, prefix, double, out) => f.hashPairs(level, count, prefix, double, out),
   };
   const treeKernel: Blake3TreeKernel = {
     backend: 'native',
-    kernel,
-    groupChainingValues(data, groupSize, firstChunk, out) {
-      expectGroups(data, groupSize, firstChunk, out);
-      addon.blake3GroupChainingValues(index, data, groupSize, firstChunk, out);
-    },
-    parentChainingValues(level, count, out) {
-      expectPairLevel(level, count, out);
-      addon.blake3ParentChainingValues(index, level, count, out);
-    },
-    parentRoot(left, right, out) {
-      expectChainingValue(left, 'left');
-      expectChainingValue(right, 'right');
-      expectOut(out, kDigestSize, 'one digest');
-      addon.blake3ParentRoot(left, right, out);
-    },
-    hash(data, out) {
-      expectBytes(data, 'data');
-      expectOut(out, kDigestSize, 'one digest');
-      addon.blake3Hash(index, data, out);
-    },
+    kernel: f.name,
+    groupChainingValues: (data, groupSize, firstChunk, out) => f.groupChainingValues(data, groupSize, firstChunk, out),
+    parentChainingValues: (level, count, out) => f.parentChainingValues(level, count, out),
+    parentRoot: (left, right, out) => f.parentRoot(left, right, out),
+    hash: (data, out) => f.hash(data, out),
   };
   return { hashKernel, treeKernel };
 }
@@ -127,15 +59,14 @@ let dispatched: NativeBlake3 | { unavailable: string } | undefined;
 
 /**
  * nativeBlake3 returns the kernels of the addon's dispatched BLAKE3 kernel, or why there are
- * none (addon not built, or MERKLE_KERNEL names a kernel this CPU cannot run).
+ * none (addon not built, or MERKLE_BLAKE3_KERNEL names a kernel this CPU cannot run).
  */
 export function nativeBlake3(): NativeBlake3 | { unavailable: string } {
   if (dispatched) return dispatched;
-  const addon = loadBlake3Addon();
+  const addon = addonHash<Blake3Functions>('blake3');
   if ('unavailable' in addon) return (dispatched = addon);
-  const selected = addon.blake3Selected();
-  if ('error' in selected) return (dispatched = { unavailable: selected.error });
-  dispatched = bind(addon, selected.index, addon.blake3Kernels()[selected.index]!);
+  const selected = addon.selected;
+  dispatched = 'error' in selected ? { unavailable: selected.error } : bind(addon, selected.id);
   return dispatched;
 }
 
@@ -153,8 +84,8 @@ export function nativeBlake3TreeKernel(): Blake3TreeKernel | { unavailable: stri
 
 /** _nativeBlake3Kernels lists the addon's BLAKE3 kernels (test and diagnostics only); [] without the addon. */
 export function _nativeBlake3Kernels(): NativeBlake3KernelInfo[] {
-  const addon = loadBlake3Addon();
-  return 'unavailable' in addon ? [] : addon.blake3Kernels();
+  const addon = addonHash<Blake3Functions>('blake3');
+  return 'unavailable' in addon ? [] : [...addon.kernels];
 }
 
 /**
@@ -162,13 +93,13 @@ export function _nativeBlake3Kernels(): NativeBlake3KernelInfo[] {
  * only: the matrix of every kernel the CPU has). Throws BackendUnavailableError if it cannot run here.
  */
 export function _nativeBlake3WithKernel(id: string): NativeBlake3 {
-  const addon = loadBlake3Addon();
+  const addon = addonHash<Blake3Functions>('blake3');
   if ('unavailable' in addon) throw new BackendUnavailableError(addon.unavailable);
-  const kernels = addon.blake3Kernels();
+  const kernels = addon.kernels;
   const index = kernels.findIndex((k) => k.id === id);
   if (index < 0) {
     throw new BackendUnavailableError(`no BLAKE3 kernel ${id} in this build (${kernels.map((k) => k.id).join(', ')})`);
   }
   if (!kernels[index]!.supported) throw new BackendUnavailableError(`BLAKE3 kernel ${id} needs CPU features this machine lacks`);
-  return bind(addon, index, kernels[index]!);
+  return bind(addon, id);
 }

@@ -8,7 +8,6 @@
  * 'wasm' would misname it and 'native' would hide that it is the slow path. The kernel name
  * 'ts-portable' tells it apart from node:crypto, the other 'node' kernel.
  */
-import { expectBytes, expectChainingValue, expectGroups, expectOut, expectPairLevel } from './blake3-validate.js';
 import type { Blake3TreeKernel } from './types.js';
 
 const BLOCK_LEN = 64;
@@ -190,7 +189,7 @@ export function createPortableBlake3TreeKernel(): Blake3TreeKernel {
     backend: 'node',
     kernel: 'ts-portable',
     groupChainingValues(data, groupSize, firstChunk, out) {
-      const count = expectGroups(data, groupSize, firstChunk, out);
+      const count = Math.ceil(data.length / groupSize);
       const groupChunks = groupSize / CHUNK_LEN;
       for (let g = 0; g < count; g++) {
         const begin = g * groupSize;
@@ -198,20 +197,14 @@ export function createPortableBlake3TreeKernel(): Blake3TreeKernel {
       }
     },
     parentChainingValues(level, count, out) {
-      expectPairLevel(level, count, out);
       for (let i = 0; i < count; i++) parentFromBytes(level, i * BLOCK_LEN, PARENT, out, i * OUT_LEN);
     },
     parentRoot(left, right, out) {
-      expectChainingValue(left, 'left');
-      expectChainingValue(right, 'right');
-      expectOut(out, OUT_LEN, 'one digest');
       pair.set(left, 0);
       pair.set(right, OUT_LEN);
       parentFromBytes(pair, 0, PARENT | ROOT, out, 0);
     },
     hash(data, out) {
-      expectBytes(data, 'data');
-      expectOut(out, OUT_LEN, 'one digest');
       subtreeCv(data, 0, data.length, 0, true, out, 0);
     },
   };

@@ -1,326 +1,75 @@
 /**
- * The `native` backend: the C++ addon built by binding.gyp at install time.
- * Loading is attempted once; if the addon is missing or fails to load, the reason is kept
- * so `--backend native` can say exactly what is wrong and how to fix it.
+ * The `native` backend's SHA-256: the C++ addon built by binding.gyp at install time, loaded by
+ * src/addon/loader.ts (which keeps the reason if it is missing, so `--backend native` can say
+ * exactly what is wrong and how to fix it). The addon exports SHA-256 in the shape every hash
+ * uses (`addonHash`): its kernels, dispatch's choice, and `withKernel(id)`.
  *
- * This module is the addon's public edge: every argument is validated here, once, and a
- * TypeError or RangeError names the argument, before native code runs. The addon re-checks
- * sizes only so that no call can ever touch memory past the typed arrays it was given.
+ * Its kernels trust their arguments: the registry hands them out behind validate.ts. The addon
+ * re-checks sizes only so that no call can ever touch memory past the typed arrays it was given.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { addonHash, type AddonHashExports } from '../addon/loader.js';
 import { BackendUnavailableError } from '../errors.js';
-import type { HashKernel, HashName, SubtreeRule } from './types.js';
-
-const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const kAddonPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
-
-/** The addon's load state: the module's exports, or why it is not there. */
-export type AddonState = { addon: Record<string, unknown> } | { unavailable: string };
-
-let state: AddonState | undefined;
+import type { HashKernel, HashName } from './types.js';
 
 /**
- * loadNativeAddon loads build/Release/merkle_native.node once (every module that needs the
- * addon goes through here) and returns its exports or the reason it could not load.
- * MERKLE_NATIVE_ADDON names another build of the addon (the AddressSanitizer build of
- * `npm run test:asan`).
- */
-export function loadNativeAddon(): AddonState {
-  if (state) return state;
-  try {
-    const require = createRequire(import.meta.url);
-    state = { addon: require(process.env.MERKLE_NATIVE_ADDON || kAddonPath) };
-  } catch (error) {
-    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    state = {
-      unavailable:
-        `native addon not loaded (${cause}); ` +
-        'rebuild it with `npm rebuild` (needs python3, make and g++), or use --backend node|wasm',
-    };
-  }
-  return state;
-}
-
-/**
- * SHA-256 instruction sets the addon may have a kernel for (MERKLE_KERNEL values).
+ * SHA-256 instruction sets the addon may have a kernel for (MERKLE_SHA256_KERNEL values).
  * `shani-avx512` is the SHA-NI code compiled with AVX-512 VL, for CPUs that have both.
  */
 export type Sha256Isa = 'portable' | 'shani' | 'shani-avx512' | 'avx2' | 'avx512';
 export const kSha256Isas: readonly Sha256Isa[] = ['portable', 'shani', 'shani-avx512', 'avx2', 'avx512'];
 
-/** The batch functions the addon exports for one SHA-256 kernel (positional, unchecked types). */
+/** The batch functions the addon binds to one SHA-256 kernel (native/sha256/sha256_napi.cc). */
 interface AddonSha256Functions {
-  readonly kernel: string;
-  readonly isa: Sha256Isa;
-  hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): number;
-  hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): number;
-  hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): number;
-  hashSubtree(
-    data: Uint8Array,
-    blockSize: number,
-    leafPrefix: number,
-    nodePrefix: number,
-    double: boolean,
-    loneDuplicate: boolean,
-    out: Uint8Array,
-  ): number;
-  hashBlocksAsync(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): Promise<number>;
-  hashSpansAsync(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): Promise<number>;
-  hashPairsAsync(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): Promise<number>;
-  hashSubtreeAsync(
-    data: Uint8Array,
-    blockSize: number,
-    leafPrefix: number,
-    nodePrefix: number,
-    double: boolean,
-    loneDuplicate: boolean,
-    out: Uint8Array,
-  ): Promise<number>;
+  hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): void;
+  hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): void;
+  hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
 }
 
-/** exports.sha256: the dispatched kernel's functions, or why dispatch refused (MERKLE_KERNEL). */
-type AddonSha256 = Partial<AddonSha256Functions> & {
-  readonly unavailable?: string;
-  readonly kernels: Sha256Isa[];
-  _withKernel(name: string): AddonSha256Functions;
-};
+type AddonSha256 = AddonHashExports<AddonSha256Functions>;
 
 const kDigestSize = 32;
-const kPairSize = 2 * kDigestSize;
-const kMaxUint32 = 0xffff_ffff;
 
-/**
- * NativeSha256Kernel is the addon's SHA-256 HashKernel, with the one-call subtree and
- * Promise forms that run on libuv's thread pool. The Promise forms pin their buffers for the
- * job; do not write to or transfer them until the Promise settles. They never throw: bad
- * arguments reject.
- */
+/** NativeSha256Kernel is the addon's SHA-256 HashKernel for one instruction set. */
 export interface NativeSha256Kernel extends HashKernel {
-  /** The instruction set: the MERKLE_KERNEL value that selects this kernel. */
+  /** The instruction set: the MERKLE_SHA256_KERNEL value that selects this kernel. */
   readonly isa: Sha256Isa;
-  hashSubtree(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): number;
-  hashBlocksAsync(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): Promise<void>;
-  hashSpansAsync(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): Promise<void>;
-  hashPairsAsync(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): Promise<void>;
-  /** Resolves to the number of digests written, as hashSubtree returns. */
-  hashSubtreeAsync(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): Promise<number>;
 }
 
-/**
- * subtreeSize returns how many digests a subtree over `leafCount` leaves holds: every level
- * from the leaves up to the single root. Requires leafCount >= 1.
- */
-export function subtreeSize(leafCount: number): number {
-  let total = leafCount;
-  for (let n = leafCount; n > 1; n = Math.ceil(n / 2)) total += Math.ceil(n / 2);
-  return total;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${value.byteLength} bytes`;
-  if (typeof value === 'object') return `${value.constructor?.name ?? 'object'}`;
-  return `${String(value)} of type ${typeof value}`;
-}
-
-function checkBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new TypeError(`Expected a Uint8Array for ${name} but received ${describe(value)}`);
-  }
-}
-
-function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected an integer for ${name} but received ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${value}`);
-  }
-}
-
-function checkPrefix(value: unknown, name: string): asserts value is number {
-  checkInteger(value, name, -1, 255);
-}
-
-function checkBoolean(value: unknown, name: string): asserts value is boolean {
-  if (typeof value !== 'boolean') {
-    throw new TypeError(`Expected a boolean for ${name} but received ${describe(value)}`);
-  }
-}
-
-function checkOutSize(out: Uint8Array, digests: number): void {
-  if (out.length < digests * kDigestSize) {
-    throw new RangeError(`out must hold ${digests} digests (${digests * kDigestSize} bytes), got ${out.length} bytes`);
-  }
-}
-
-function checkBlocks(data: unknown, blockSize: unknown, prefix: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  checkInteger(blockSize, 'blockSize', 1, kMaxUint32);
-  checkPrefix(prefix, 'prefix');
-  checkBytes(out, 'out');
-  if (data.length === 0) throw new RangeError('data must not be empty');
-  checkOutSize(out, Math.ceil(data.length / blockSize));
-}
-
-function checkSpans(data: unknown, offsets: unknown, prefix: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  if (!(offsets instanceof Uint32Array)) {
-    throw new TypeError(`Expected a Uint32Array for offsets but received ${describe(offsets)}`);
-  }
-  checkPrefix(prefix, 'prefix');
-  checkBytes(out, 'out');
-  if (offsets.length === 0) throw new RangeError('offsets must hold at least one value');
-  let previous = 0;
-  for (let i = 0; i < offsets.length; i++) {
-    const offset = offsets[i]!;
-    if (offset < previous || offset > data.length) {
-      throw new RangeError(
-        `offsets must be non-decreasing and within data (length ${data.length}), got offsets[${i}] = ${offset}` +
-          (i > 0 ? ` after ${previous}` : ''),
-      );
-    }
-    previous = offset;
-  }
-  checkOutSize(out, offsets.length - 1);
-}
-
-function overlaps(a: Uint8Array, aLength: number, b: Uint8Array, bLength: number): boolean {
-  if (a.buffer !== b.buffer) return false;
-  return a.byteOffset < b.byteOffset + bLength && b.byteOffset < a.byteOffset + aLength;
-}
-
-function checkPairs(level: unknown, count: unknown, prefix: unknown, double: unknown, out: unknown): void {
-  checkBytes(level, 'level');
-  checkInteger(count, 'count', 0, Number.MAX_SAFE_INTEGER);
-  checkPrefix(prefix, 'prefix');
-  checkBoolean(double, 'double');
-  checkBytes(out, 'out');
-  if (level.length < count * kPairSize) {
-    throw new RangeError(`level must hold ${count} pairs (${count * kPairSize} bytes), got ${level.length} bytes`);
-  }
-  checkOutSize(out, count);
-  const inPlace = out.buffer === level.buffer && out.byteOffset === level.byteOffset;
-  if (!inPlace && overlaps(out, count * kDigestSize, level, count * kPairSize)) {
-    throw new RangeError('out must be level itself (hashing in place) or not overlap level');
-  }
-}
-
-function checkRule(rule: unknown): asserts rule is SubtreeRule {
-  if (typeof rule !== 'object' || rule === null) {
-    throw new TypeError(`Expected a SubtreeRule object for rule but received ${describe(rule)}`);
-  }
-  const r = rule as Record<string, unknown>;
-  checkPrefix(r.leafPrefix, 'rule.leafPrefix');
-  checkPrefix(r.nodePrefix, 'rule.nodePrefix');
-  checkBoolean(r.doubleNode, 'rule.doubleNode');
-  if (r.lone !== 'carry' && r.lone !== 'duplicate') {
-    throw new RangeError(`rule.lone must be 'carry' or 'duplicate', got ${describe(r.lone)}`);
-  }
-}
-
-function checkSubtree(data: unknown, blockSize: unknown, rule: unknown, out: unknown): void {
-  checkBytes(data, 'data');
-  checkInteger(blockSize, 'blockSize', 1, kMaxUint32);
-  checkRule(rule);
-  checkBytes(out, 'out');
-  if (data.length === 0) throw new RangeError('data must not be empty');
-  checkOutSize(out, subtreeSize(Math.ceil(data.length / blockSize)));
-  if (overlaps(out, out.length, data, data.length)) throw new RangeError('out must not overlap data');
-}
-
-/** rejecting runs `check` and turns a thrown error into a rejected Promise (Promise forms never throw). */
-function rejecting<T>(check: () => void, run: () => Promise<T>): Promise<T> {
-  try {
-    check();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return run();
-}
-
-function wrapKernel(native: AddonSha256Functions): NativeSha256Kernel {
-  const subtreeArgs = (rule: SubtreeRule) => [rule.leafPrefix, rule.nodePrefix, rule.doubleNode, rule.lone === 'duplicate'] as const;
+function bind(sha256: AddonSha256, isa: string): NativeSha256Kernel {
+  const native = sha256.withKernel(isa);
   return {
     hash: 'sha256',
     backend: 'native',
-    kernel: native.kernel,
-    isa: native.isa,
+    kernel: native.name,
+    isa: native.id as Sha256Isa,
     digestSize: kDigestSize,
-    hashBlocks(data, blockSize, prefix, out) {
-      checkBlocks(data, blockSize, prefix, out);
-      native.hashBlocks(data, blockSize, prefix, out);
-    },
-    hashSpans(data, offsets, prefix, out) {
-      checkSpans(data, offsets, prefix, out);
-      native.hashSpans(data, offsets, prefix, out);
-    },
-    hashPairs(level, count, prefix, double, out) {
-      checkPairs(level, count, prefix, double, out);
-      native.hashPairs(level, count, prefix, double, out);
-    },
-    hashSubtree(data, blockSize, rule, out) {
-      checkSubtree(data, blockSize, rule, out);
-      return native.hashSubtree(data, blockSize, ...subtreeArgs(rule), out);
-    },
-    hashBlocksAsync(data, blockSize, prefix, out) {
-      return rejecting(
-        () => checkBlocks(data, blockSize, prefix, out),
-        async () => void (await native.hashBlocksAsync(data, blockSize, prefix, out)),
-      );
-    },
-    hashSpansAsync(data, offsets, prefix, out) {
-      return rejecting(
-        () => checkSpans(data, offsets, prefix, out),
-        async () => void (await native.hashSpansAsync(data, offsets, prefix, out)),
-      );
-    },
-    hashPairsAsync(level, count, prefix, double, out) {
-      return rejecting(
-        () => checkPairs(level, count, prefix, double, out),
-        async () => void (await native.hashPairsAsync(level, count, prefix, double, out)),
-      );
-    },
-    hashSubtreeAsync(data, blockSize, rule, out) {
-      return rejecting(
-        () => checkSubtree(data, blockSize, rule, out),
-        () => native.hashSubtreeAsync(data, blockSize, ...subtreeArgs(rule), out),
-      );
-    },
+    hashBlocks: (data, blockSize, prefix, out) => native.hashBlocks(data, blockSize, prefix, out),
+    hashSpans: (data, offsets, prefix, out) => native.hashSpans(data, offsets, prefix, out),
+    hashPairs: (level, count, prefix, double, out) => native.hashPairs(level, count, prefix, double, out),
   };
-}
-
-function addonSha256(): AddonSha256 | { unavailable: string } {
-  const loaded = loadNativeAddon();
-  if ('unavailable' in loaded) return loaded;
-  const sha256 = loaded.addon.sha256 as AddonSha256 | undefined;
-  return sha256 ?? { unavailable: 'the native addon has no sha256 kernel' };
 }
 
 let dispatched: NativeSha256Kernel | { unavailable: string } | undefined;
 
 /**
  * nativeSha256 returns the dispatched SHA-256 kernel: the fastest this CPU runs, or the one
- * MERKLE_KERNEL forces. Returns the reason instead when the addon is missing or MERKLE_KERNEL
+ * MERKLE_SHA256_KERNEL forces. Returns the reason instead when the addon is missing or it
  * names a kernel this CPU cannot run.
  */
 export function nativeSha256(): NativeSha256Kernel | { unavailable: string } {
   if (dispatched) return dispatched;
-  const sha256 = addonSha256();
-  if ('unavailable' in sha256 && sha256.unavailable !== undefined) {
-    dispatched = { unavailable: sha256.unavailable };
-  } else {
-    dispatched = wrapKernel(sha256 as AddonSha256Functions);
-  }
+  const sha256 = addonHash<AddonSha256Functions>('sha256');
+  if ('unavailable' in sha256) return (dispatched = sha256);
+  const selected = sha256.selected;
+  dispatched = 'error' in selected ? { unavailable: selected.error } : bind(sha256, selected.id);
   return dispatched;
 }
 
 /** nativeSha256Isas lists the SHA-256 kernels this CPU can run, fastest first ([] without the addon). */
 export function nativeSha256Isas(): Sha256Isa[] {
-  const sha256 = addonSha256();
-  return 'kernels' in sha256 ? [...sha256.kernels] : [];
+  const sha256 = addonHash<AddonSha256Functions>('sha256');
+  if ('unavailable' in sha256) return [];
+  return sha256.kernels.filter((k) => k.supported).map((k) => k.id as Sha256Isa);
 }
 
 /**
@@ -330,22 +79,22 @@ export function nativeSha256Isas(): Sha256Isa[] {
  */
 export function nativeSha256WithIsa(isa: Sha256Isa): NativeSha256Kernel {
   if (!kSha256Isas.includes(isa)) {
-    throw new RangeError(`isa must be one of ${kSha256Isas.join(', ')}, got ${describe(isa)}`);
+    throw new RangeError(`isa must be one of ${kSha256Isas.join(', ')}, got ${String(isa)} of type ${typeof isa}`);
   }
-  const sha256 = addonSha256();
-  if (!('kernels' in sha256)) throw new BackendUnavailableError(sha256.unavailable);
-  if (!sha256.kernels.includes(isa)) {
+  const sha256 = addonHash<AddonSha256Functions>('sha256');
+  if ('unavailable' in sha256) throw new BackendUnavailableError(sha256.unavailable);
+  const runnable = nativeSha256Isas();
+  if (!runnable.includes(isa)) {
     throw new BackendUnavailableError(
-      `this CPU lacks the ${isa} instructions for the native SHA-256 kernel; it can run: ${sha256.kernels.join(', ')}`,
+      `this CPU lacks the ${isa} instructions for the native SHA-256 kernel; it can run: ${runnable.join(', ')}`,
     );
   }
-  return wrapKernel(sha256._withKernel(isa));
+  return bind(sha256, isa);
 }
 
 /** nativeKernel returns the addon's kernel for `hash`, or the reason there is none. */
 export function nativeKernel(hash: HashName): HashKernel | { unavailable: string } {
-  const loaded = loadNativeAddon();
-  if ('unavailable' in loaded) return loaded;
   if (hash === 'sha256') return nativeSha256();
-  return { unavailable: `the native addon has no ${hash} kernel` };
+  const sha256 = addonHash('sha256');
+  return 'unavailable' in sha256 ? sha256 : { unavailable: `the native addon has no ${hash} kernel` };
 }

@@ -1,10 +1,12 @@
 /**
  * Backend selection: the one place that decides which kernel hashes what.
  * `auto` takes the first available backend in kAutoOrder (fastest first, as measured by bench/).
+ * Every kernel it hands out is behind the contract's argument checks (validate.ts).
  */
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3Kernel } from './blake3-native.js';
 import { nativeKernel } from './native.js';
+import { checkedKernel } from './validate.js';
 import { kBackendNames, kHashNames, type BackendChoice, type BackendName, type HashKernel, type HashName } from './types.js';
 
 export const kAutoOrder: Readonly<Record<HashName, readonly BackendName[]>> = {
@@ -35,12 +37,19 @@ export function loadKernel(hash: HashName, backend: BackendName): Promise<Loaded
   const key = `${hash}/${backend}`;
   let loaded = cache.get(key);
   if (!loaded) {
-    loaded = loadUncached(hash, backend).catch((error: unknown) => ({
+    loaded = loadUncached(hash, backend).then(
+      (kernel): Loaded => ('unavailable' in kernel ? kernel : checkedKernel(kernel)),
+    ).catch((error: unknown) => ({
       unavailable: error instanceof Error ? error.message : String(error),
     }));
     cache.set(key, loaded);
   }
   return loaded;
+}
+
+/** pinnedBackend is MERKLE_BACKEND as set, unchecked: the one place the variable is read (resolveChoice checks it). */
+export function pinnedBackend(): string | undefined {
+  return process.env.MERKLE_BACKEND;
 }
 
 /**
@@ -49,7 +58,7 @@ export function loadKernel(hash: HashName, backend: BackendName): Promise<Loaded
  * An explicit choice is never overridden.
  */
 export function resolveChoice(choice: BackendChoice): BackendChoice {
-  const pinned = process.env.MERKLE_BACKEND;
+  const pinned = pinnedBackend();
   if (choice !== 'auto' || pinned === undefined || pinned === '' || pinned === 'auto') return choice;
   if (!(kBackendNames as readonly string[]).includes(pinned)) {
     throw new BackendUnavailableError(`MERKLE_BACKEND must be one of auto, ${kBackendNames.join(', ')}, got ${JSON.stringify(pinned)}`);

@@ -3,7 +3,8 @@
  * in a single call — leaf blocks of a buffer, spans of a buffer, or a level of digest pairs —
  * and writes the digests into a caller-given buffer. It knows nothing of trees.
  *
- * Kernels trust their arguments: the public edge (`src/hash/validate.ts`) checks them once.
+ * Kernels trust their arguments: the registry hands every kernel out behind the checks of
+ * `src/hash/validate.ts`, which enforce the requirements written here (one InputError per rule).
  */
 
 /** Hash functions the engine knows. `xxh128` is a non-cryptographic checksum. */
@@ -38,22 +39,12 @@ export const kHashInfo: Readonly<Record<HashName, HashInfo>> = {
 };
 
 /**
- * SubtreeRule is how a tree profile hashes a subtree: a Profile (src/tree/profile.ts) is one.
- * `lone` says what happens to the last node of a level with an odd node count.
- */
-export interface SubtreeRule {
-  readonly leafPrefix: number;
-  readonly nodePrefix: number;
-  readonly doubleNode: boolean;
-  readonly lone: 'carry' | 'duplicate';
-}
-
-/**
  * HashKernel is one hash function on one backend, with batched entry points.
  *
- * In every call, `prefix` is a byte (0..255) hashed before each message, or NO_PREFIX.
- * Digests are written to `out` back to back from offset 0; `out` must hold
- * `count × digestSize` bytes. Requires all lengths and counts to be consistent.
+ * In every call, `prefix` is an integer byte (0..255) hashed before each message, or NO_PREFIX.
+ * Digests are written to `out` (a Uint8Array) back to back from offset 0; `out` must hold
+ * `count × digestSize` bytes. Sizes and counts are integers. Requires all lengths and counts
+ * to be consistent.
  */
 export interface HashKernel {
   readonly hash: HashName;
@@ -65,32 +56,25 @@ export interface HashKernel {
   /**
    * hashBlocks hashes the ceil(data.length / blockSize) consecutive blocks of `data`;
    * every block is `blockSize` bytes except the last, which may be short.
-   * Requires data.length > 0 and blockSize > 0.
+   * Requires data.length > 0, blockSize >= 1, and the digests written not to overlap `data`.
    */
   hashBlocks(data: Uint8Array, blockSize: number, prefix: number, out: Uint8Array): void;
 
   /**
    * hashSpans hashes `offsets.length - 1` messages: message i is data[offsets[i], offsets[i+1]).
-   * Requires offsets to be non-decreasing and within data.
+   * Requires offsets to hold at least one value, non-decreasing and within data, and the
+   * digests written not to overlap `data`.
    */
   hashSpans(data: Uint8Array, offsets: Uint32Array, prefix: number, out: Uint8Array): void;
 
   /**
    * hashPairs hashes `count` messages: message i is level[2i·d, 2i·d + 2d) where d = digestSize,
-   * i.e. two adjacent digests. With `double`, each digest is hashed once more (Bitcoin's SHA256d).
+   * i.e. two adjacent digests. With `double` (a boolean), each digest is hashed once more
+   * (Bitcoin's SHA256d). Requires `level` to hold `count` pairs, and `out` to be `level` itself
+   * (hashing in place: digest i lands on bytes already read) or not to overlap it.
    */
   hashPairs(level: Uint8Array, count: number, prefix: number, double: boolean, out: Uint8Array): void;
 
-  /**
-   * hashSubtree (optional: only backends that can do a whole segment in one call have it)
-   * hashes the n = ceil(data.length / blockSize) leaf blocks of `data` with rule.leafPrefix,
-   * then every level above them up to the single root under `rule`, and writes all levels to
-   * `out` back to back: level 0 first, level l (ceil(n / 2^l) digests) right after level
-   * l - 1, the root last. Returns the number of digests written. One boundary crossing per
-   * segment. Requires the hashBlocks preconditions, `out` holding that many digests, and `out`
-   * not overlapping `data`.
-   */
-  hashSubtree?(data: Uint8Array, blockSize: number, rule: SubtreeRule, out: Uint8Array): number;
 }
 
 /**
@@ -106,14 +90,19 @@ export interface Blake3TreeKernel {
   /**
    * groupChainingValues writes the 32-byte non-root CV of each of the ceil(data.length / groupSize)
    * chunk groups of `data` (the last may be short). The first group starts at chunk counter
-   * `firstChunk`. Requires data.length > 0 and groupSize a power of two >= 1024.
+   * `firstChunk`. Requires data.length > 0, groupSize a power of two from 1024 to 2^30,
+   * firstChunk an integer >= 0 whose last chunk's counter stays below 2^53, and out not
+   * overlapping data.
    */
   groupChainingValues(data: Uint8Array, groupSize: number, firstChunk: number, out: Uint8Array): void;
 
-  /** parentChainingValues writes the non-root parent CV of each of the first `count` adjacent CV pairs of `level`. */
+  /**
+   * parentChainingValues writes the non-root parent CV of each of the first `count` adjacent CV
+   * pairs of `level`. The same requirements as HashKernel.hashPairs (in place or no overlap).
+   */
   parentChainingValues(level: Uint8Array, count: number, out: Uint8Array): void;
 
-  /** parentRoot writes the 32-byte root output (ROOT flag) of the parent of two CVs. */
+  /** parentRoot writes the 32-byte root output (ROOT flag) of the parent of two CVs (each exactly 32 bytes). */
   parentRoot(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
 
   /** hash writes the standard 32-byte BLAKE3 hash of `data` (any length, including 0). */

@@ -5,7 +5,8 @@
  *
  * One batch is one copy into the module's memory, one call, one copy out; batches larger than
  * the module's input region are cut into several such calls, and single messages larger than
- * it are streamed through it. Each thread that imports this module instantiates its own
+ * it are streamed through it. Kernels trust their arguments: the registry hands them out behind
+ * validate.ts. Each thread that imports this module instantiates its own
  * modules (module state is per thread), so kernels never share memory across threads.
  */
 import { readFile } from 'node:fs/promises';
@@ -296,11 +297,7 @@ function batchKernel(hash: HashName, kernel: string, module: KernelModule, ops: 
     digestSize: kDigestSize,
 
     hashBlocks(data, blockSize, prefix, out) {
-      expectBytes(data, 'data');
-      expectInteger(blockSize, 'blockSize', 1, Number.MAX_SAFE_INTEGER);
-      expectPrefix(prefix);
       const count = Math.ceil(data.length / blockSize);
-      expectOut(out, count);
       if (blockSize > module.capacity) {
         for (let i = 0; i < count; i++) {
           ops.large(data.subarray(i * blockSize, Math.min(data.length, (i + 1) * blockSize)), prefix, out, i * kDigestSize);
@@ -319,11 +316,7 @@ function batchKernel(hash: HashName, kernel: string, module: KernelModule, ops: 
     },
 
     hashSpans(data, offsets, prefix, out) {
-      expectBytes(data, 'data');
-      expectOffsets(offsets, data.length);
-      expectPrefix(prefix);
       const count = offsets.length - 1;
-      expectOut(out, count);
       let first = 0;
       while (first < count) {
         const begin = offsets[first]!;
@@ -345,11 +338,6 @@ function batchKernel(hash: HashName, kernel: string, module: KernelModule, ops: 
     },
 
     hashPairs(level, count, prefix, double, out) {
-      expectBytes(level, 'level');
-      expectInteger(count, 'count', 0, Math.floor(level.length / (2 * kDigestSize)));
-      expectPrefix(prefix);
-      if (typeof double !== 'boolean') throw typeError('boolean', 'double', double);
-      expectOut(out, count);
       const pair = 2 * kDigestSize;
       for (let first = 0; first < count; first += module.maxMessages) {
         const n = Math.min(module.maxMessages, count - first);
@@ -377,15 +365,7 @@ function blake3TreeKernel(kernel: string, module: KernelModule): Blake3TreeKerne
     kernel,
 
     groupChainingValues(data, groupSize, firstChunk, out) {
-      expectBytes(data, 'data');
-      if (data.length === 0) throw new RangeError('data must not be empty');
-      expectInteger(groupSize, 'groupSize', kChunkLen, Number.MAX_SAFE_INTEGER);
-      if (!Number.isInteger(Math.log2(groupSize))) {
-        throw new RangeError(`groupSize must be a power of two >= 1024, got ${groupSize}`);
-      }
-      expectInteger(firstChunk, 'firstChunk', 0, Number.MAX_SAFE_INTEGER - Math.ceil(data.length / kChunkLen));
       const groups = Math.ceil(data.length / groupSize);
-      expectOut(out, groups);
       if (groupSize <= module.capacity) {
         const perCall = Math.floor(module.capacity / groupSize) * groupSize;
         for (let from = 0; from < data.length; from += perCall) {
@@ -409,22 +389,14 @@ function blake3TreeKernel(kernel: string, module: KernelModule): Blake3TreeKerne
     },
 
     parentChainingValues(level, count, out) {
-      expectBytes(level, 'level');
-      expectInteger(count, 'count', 0, Math.floor(level.length / (2 * kDigestSize)));
-      expectOut(out, count);
       parentCvs(module, level, count, out);
     },
 
     parentRoot(left, right, out) {
-      expectChainingValue(left, 'left');
-      expectChainingValue(right, 'right');
-      expectOut(out, 1);
       rootOfPair(module, left, right, out, 0);
     },
 
     hash(data, out) {
-      expectBytes(data, 'data');
-      expectOut(out, 1);
       if (data.length > module.capacity) {
         blake3.large(data, -1, out, 0);
         return;
@@ -434,55 +406,4 @@ function blake3TreeKernel(kernel: string, module: KernelModule): Blake3TreeKerne
       module.copyOut(1, out, 0);
     },
   };
-}
-
-// Argument checks at the public edge: kernels trust what passes them.
-
-function describe(value: unknown): string {
-  if (value instanceof Uint8Array) return `${value.constructor.name}(${value.length})`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
-}
-
-function typeError(what: string, name: string, value: unknown): TypeError {
-  return new TypeError(`Expected ${what} for ${name} but received ${describe(value)} of type ${typeof value}`);
-}
-
-function expectBytes(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw typeError('Uint8Array', name, value);
-}
-
-function expectInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number') throw typeError('number', name, value);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-}
-
-function expectPrefix(prefix: unknown): void {
-  expectInteger(prefix, 'prefix', -1, 255);
-}
-
-function expectOut(out: unknown, digests: number): void {
-  expectBytes(out, 'out');
-  if (out.length < digests * kDigestSize) {
-    throw new RangeError(`out must hold ${digests * kDigestSize} bytes (${digests} digests), got ${out.length}`);
-  }
-}
-
-function expectChainingValue(value: unknown, name: string): void {
-  expectBytes(value, name);
-  if (value.length !== kDigestSize) throw new RangeError(`${name} must be a 32-byte chaining value, got ${value.length} bytes`);
-}
-
-function expectOffsets(offsets: unknown, dataLength: number): asserts offsets is Uint32Array {
-  if (!(offsets instanceof Uint32Array)) throw typeError('Uint32Array', 'offsets', offsets);
-  if (offsets.length === 0) throw new RangeError('offsets must hold at least one offset');
-  for (let i = 0; i < offsets.length; i++) {
-    const offset = offsets[i]!;
-    if (offset > dataLength) throw new RangeError(`offsets[${i}] = ${offset} is past the end of data (${dataLength} bytes)`);
-    if (i > 0 && offset < offsets[i - 1]!) {
-      throw new RangeError(`offsets must be non-decreasing, but offsets[${i}] = ${offset} < offsets[${i - 1}] = ${offsets[i - 1]}`);
-    }
-  }
 }

@@ -17,7 +17,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { getSystemErrorName } from 'node:util';
 import { InputError } from '../errors.js';
-import { loadNativeAddon } from '../hash/native.js';
+import { loadNativeAddon } from '../addon/loader.js';
+import { pinnedBackend } from '../hash/registry.js';
 import { kFillable, type FillableSource } from './fillable.js';
 
 export { isFillableSource, type FillableSource } from './fillable.js';
@@ -40,7 +41,7 @@ const kIterateBytes = 1024 * 1024;
 
 /** nativeIo returns the addon's io functions, or why the portable reader is used instead. */
 function nativeIo(): AddonIo | { unavailable: string } {
-  const pinned = process.env.MERKLE_BACKEND;
+  const pinned = pinnedBackend();
   if (pinned === 'node' || pinned === 'wasm') return { unavailable: `MERKLE_BACKEND=${pinned} pins a portable backend` };
   const state = loadNativeAddon();
   if ('unavailable' in state) return state;

@@ -9,7 +9,7 @@
  *
  * This is the addon's public edge for mappings: arguments are validated here.
  */
-import { loadNativeAddon } from '../hash/native.js';
+import { loadNativeAddon } from '../addon/loader.js';
 
 interface AddonMapFunctions {
   mapFileRange(fd: number, offset: number, length: number): ArrayBuffer;

@@ -1,0 +1,70 @@
+/**
+ * The native addon's loader: the one place that knows where merkle_native.node is and, if it
+ * did not load, why. Every module that calls the addon (hash kernels, mapped files, the fd
+ * reader) asks here, so the addon is loaded once per thread and a missing build is explained
+ * the same way everywhere.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// dist/addon/loader.js and src/addon/loader.ts both sit two levels below the package root.
+const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kAddonPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
+
+/** The addon's load state: the module's exports, or why it is not there. */
+export type AddonState = { addon: Record<string, unknown> } | { unavailable: string };
+
+let state: AddonState | undefined;
+
+/** nativeAddonPath is the file loaded: MERKLE_NATIVE_ADDON (the ASan build of `npm run test:asan`), else build/Release. */
+export function nativeAddonPath(): string {
+  return process.env.MERKLE_NATIVE_ADDON || kAddonPath;
+}
+
+/** loadNativeAddon loads the addon once and returns its exports, or the reason it could not load. */
+export function loadNativeAddon(): AddonState {
+  if (state) return state;
+  try {
+    const require = createRequire(import.meta.url);
+    state = { addon: require(nativeAddonPath()) };
+  } catch (error) {
+    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    state = {
+      unavailable:
+        `native addon not loaded (${cause}); ` +
+        'rebuild it with `npm rebuild` (needs python3, make and g++), or use --backend node|wasm',
+    };
+  }
+  return state;
+}
+
+/** One kernel built into the addon (native/common/hash_exports.h). */
+export interface AddonKernelInfo {
+  /** The value of MERKLE_SHA256_KERNEL / MERKLE_BLAKE3_KERNEL that forces it: `shani`, `avx512`. */
+  readonly id: string;
+  /** The name reports show (HashKernel.kernel): `shani-x4`, `avx512-x16`. */
+  readonly name: string;
+  readonly lanes: number;
+  /** Whether this CPU (and OS) can run it. */
+  readonly supported: boolean;
+}
+
+/** exports.sha256 and exports.blake3: the same shape for every hash with native kernels. */
+export interface AddonHashExports<Functions> {
+  /** Every kernel built in, in dispatch order. */
+  readonly kernels: readonly AddonKernelInfo[];
+  /** The kernel dispatch chose for this process, or why it refused (a forced kernel it cannot run). */
+  readonly selected: { readonly id: string } | { readonly error: string };
+  /** The batch functions bound to one kernel (positional, checked only for memory safety). */
+  withKernel(id: string): Functions & { readonly id: string; readonly name: string };
+}
+
+/** addonHash returns the addon's exports for `hash`, or why there are none. */
+export function addonHash<Functions>(hash: 'sha256' | 'blake3'): AddonHashExports<Functions> | { unavailable: string } {
+  const loaded = loadNativeAddon();
+  if ('unavailable' in loaded) return loaded;
+  const exports = loaded.addon[hash] as AddonHashExports<Functions> | undefined;
+  if (typeof exports?.withKernel !== 'function') return { unavailable: `the native addon was built without ${hash}` };
+  return exports;
+}
