@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { HashName } from '../hash/types.js';
+import { kHashNames, type HashName } from '../hash/types.js';
 import { collectEnvironment } from './environment.js';
 import { runKernelSuite, type KernelSuiteOptions } from './kernels.js';
 import { deriveOverhead } from './overhead.js';
@@ -50,7 +50,7 @@ const kPresets: Record<BenchPreset, PresetOptions> = {
     },
   },
   full: {
-    kernels: { hashes: ['sha256', 'blake3', 'sha3-256', 'xxh128'], leafSizes: kLeafSizes, batchBytes: 4 * MiB, batchNodes: 16384, budgetSeconds: 0.3 },
+    kernels: { hashes: kHashNames, leafSizes: kLeafSizes, batchBytes: 4 * MiB, batchNodes: 16384, budgetSeconds: 0.3 },
     peers: { leafSizes: kLeafSizes, batchNodes: 16384, budgetSeconds: 0.3, opensslSizes: kLeafSizes },
     trees: {
       memoryLeavesLog2: [10, 12, 14, 16, 18, 20], peerTreeCapSeconds: 120, fileBytes: GiB, fileBlockSizes: [4 * KiB, 64 * KiB, MiB], threads: [1, 2], runs: 5,

@@ -9,6 +9,7 @@
  */
 import { addonHash, type AddonHashExports } from '../addon/loader.js';
 import { BackendUnavailableError } from '../errors.js';
+import { nativeBlake3Kernel } from './blake3-native.js';
 import type { HashKernel, HashName } from './types.js';
 
 /**
@@ -95,6 +96,7 @@ export function nativeSha256WithIsa(isa: Sha256Isa): NativeSha256Kernel {
 /** nativeKernel returns the addon's kernel for `hash`, or the reason there is none. */
 export function nativeKernel(hash: HashName): HashKernel | { unavailable: string } {
   if (hash === 'sha256') return nativeSha256();
+  if (hash === 'blake3') return nativeBlake3Kernel();
   const sha256 = addonHash('sha256');
   return 'unavailable' in sha256 ? sha256 : { unavailable: `the native addon has no ${hash} kernel` };
 }

@@ -4,7 +4,6 @@
  * Every kernel it hands out is behind the contract's argument checks (validate.ts).
  */
 import { BackendUnavailableError } from '../errors.js';
-import { nativeBlake3Kernel } from './blake3-native.js';
 import { nativeKernel } from './native.js';
 import { checkedKernel } from './validate.js';
 import { kBackendNames, kHashNames, type BackendChoice, type BackendName, type HashKernel, type HashName } from './types.js';
@@ -23,7 +22,7 @@ const cache = new Map<string, Promise<Loaded>>();
 async function loadUncached(hash: HashName, backend: BackendName): Promise<Loaded> {
   switch (backend) {
     case 'native':
-      return hash === 'blake3' ? nativeBlake3Kernel() : nativeKernel(hash);
+      return nativeKernel(hash);
     case 'node':
       return (await import('./node.js')).nodeKernel(hash) ?? { unavailable: `node:crypto has no ${hash}` };
     case 'wasm':

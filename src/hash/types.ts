@@ -16,7 +16,6 @@ export type BackendName = 'native' | 'node' | 'wasm';
 /** `backend` option values: a backend, or `auto` for the fastest one available for the hash. */
 export type BackendChoice = BackendName | 'auto';
 
-export const kHashNames: readonly HashName[] = ['sha256', 'blake3', 'sha3-256', 'xxh128'];
 export const kBackendNames: readonly BackendName[] = ['native', 'node', 'wasm'];
 
 /** Value of a `prefix` argument meaning "no domain-separation byte". */
@@ -29,14 +28,24 @@ export interface HashInfo {
   readonly digestSize: number;
   /** False for checksums such as xxh128: no collision or preimage resistance. */
   readonly cryptographic: boolean;
+  /** Its number in tree files and sync answers: 1-based, so a zeroed header names none; never reused. */
+  readonly code: number;
 }
 
+/** The hash registry: everything the engine knows about a hash apart from the backends that run it. */
 export const kHashInfo: Readonly<Record<HashName, HashInfo>> = {
-  sha256: { name: 'sha256', digestSize: 32, cryptographic: true },
-  blake3: { name: 'blake3', digestSize: 32, cryptographic: true },
-  'sha3-256': { name: 'sha3-256', digestSize: 32, cryptographic: true },
-  xxh128: { name: 'xxh128', digestSize: 16, cryptographic: false },
+  sha256: { name: 'sha256', digestSize: 32, cryptographic: true, code: 1 },
+  blake3: { name: 'blake3', digestSize: 32, cryptographic: true, code: 2 },
+  'sha3-256': { name: 'sha3-256', digestSize: 32, cryptographic: true, code: 3 },
+  xxh128: { name: 'xxh128', digestSize: 16, cryptographic: false, code: 4 },
 };
+
+export const kHashNames: readonly HashName[] = Object.keys(kHashInfo) as HashName[];
+
+/** hashWithCode is the hash a tree file or peer names by number, or undefined for an unknown number. */
+export function hashWithCode(code: number): HashInfo | undefined {
+  return kHashNames.map((name) => kHashInfo[name]).find((info) => info.code === code);
+}
 
 /**
  * HashKernel is one hash function on one backend, with batched entry points.

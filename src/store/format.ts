@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { TreeFileError } from '../errors.js';
-import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
+import { hashWithCode, kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
 import { kProfileNames, kProfiles, profileWithCode, type ProfileName } from '../tree/profile.js';
 import { kLeafModeInfo, kLeafModes, leafModeWithCode, type LeafMode } from './leaf-modes.js';
@@ -60,9 +60,6 @@ const kKnownFlags = FLAG_SOURCE_KNOWN;
 
 /** How the leaves were formed from the data. */
 export { kLeafModes, type LeafMode } from './leaf-modes.js';
-
-// On-disk codes: 1-based so that a zeroed header is never a valid one. Append only.
-const kHashCodes: readonly HashName[] = ['sha256', 'blake3', 'sha3-256', 'xxh128'];
 
 /** Identity of the data a tree was built from, to detect a stale tree. */
 export interface SourceIdentity {
@@ -195,7 +192,7 @@ export function encodeHeader(meta: TreeFileMeta, root: Uint8Array, levelChecksum
   view.setUint32(OFFSET.version, FORMAT_VERSION, true);
   view.setUint32(OFFSET.headerSize, HEADER_SIZE, true);
   view.setUint8(OFFSET.profile, kProfiles[meta.profile].code);
-  view.setUint8(OFFSET.hash, kHashCodes.indexOf(meta.hash) + 1);
+  view.setUint8(OFFSET.hash, kHashInfo[meta.hash].code);
   view.setUint8(OFFSET.digestSize, meta.digestSize);
   view.setUint8(OFFSET.leafMode, kLeafModeInfo[meta.leafMode].code);
   view.setUint32(OFFSET.levelCount, layout.levels.length, true);
@@ -272,7 +269,7 @@ function parseFields(view: DataView, header: Uint8Array, name: string): TreeFile
   if (headerSize !== HEADER_SIZE) throw bad(`header size ${headerSize}, want ${HEADER_SIZE}`);
   const profile = profileWithCode(view.getUint8(OFFSET.profile))?.name;
   if (!profile) throw bad(`unknown profile code ${view.getUint8(OFFSET.profile)}`);
-  const hash = kHashCodes[view.getUint8(OFFSET.hash) - 1];
+  const hash = hashWithCode(view.getUint8(OFFSET.hash))?.name;
   if (!hash) throw bad(`unknown hash code ${view.getUint8(OFFSET.hash)}`);
   const allowed = kProfiles[profile].hashes;
   if (allowed && !allowed.includes(hash)) throw bad(`profile ${profile} with hash ${hash}`);
