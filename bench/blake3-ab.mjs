@@ -10,7 +10,7 @@
 //      cp build/Release/merkle_native.node /tmp/before.node   # on the old commit
 //      node bench/blake3-ab.mjs [--mib 32] [--hot] [--rounds 15] /tmp/before.node build/Release/merkle_native.node
 // --hot hashes one 1 MiB buffer over and over (cache-resident data: the kernels alone);
-// without it the buffer is --mib MiB (32 MiB: mostly from L3 and DRAM, like bench/blake3.bench.mjs).
+// without it the buffer is --mib MiB (32 MiB: mostly from L3 and DRAM).
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -15,7 +15,7 @@ import { isFillableSource } from '../io/fillable.js';
 import { readText } from '../io/read-only-file.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendName, HashName } from '../hash/types.js';
-import { apiOptionName, fillBuildOptions, type BuildOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
+import { apiOptionName, fillBuildOptionsNamed, type BuildOptions, type FilledBuildOptions, type LeafMode, type OptionNamer } from './options.js';
 import type { NodeSource } from './proofs.js';
 import type { SourceIdentity, TreeFileMeta } from '../store/format.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
@@ -112,7 +112,7 @@ export async function buildTreeNamed(input: TreeInput, options: BuildOptions | u
   const started = process.hrtime.bigint();
   // { records } and { leafHashes } say their leaf mode themselves.
   const implied: LeafMode | undefined = isRecords(input) ? 'records' : isLeafHashes(input) ? 'leaf-hashes' : undefined;
-  const filled = fillBuildOptions(implied ? { ...options, leaves: implied } : options, name);
+  const filled = fillBuildOptionsNamed(implied ? { ...options, leaves: implied } : options, name);
   const profile = kProfiles[filled.profile];
   const loaded = await loadTreeHasher(profile, filled.hash, filled.backend);
   const job: Job = {

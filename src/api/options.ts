@@ -98,6 +98,7 @@ export const kDefaultBuildOptions = {
 /** Largest block size: one block must fit a single read buffer. */
 export const kMaxBlockSize = 1024 ** 3;
 
+/** OptionNamer says how an error names an option: `options.blockSize` to a caller, `--block-size` on the command line. */
 export type OptionNamer = (key: string) => string;
 export const apiOptionName: OptionNamer = (key) => `options.${key}`;
 
@@ -109,7 +110,12 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], key: str
 }
 
 /** fillBuildOptions validates `options` and fills in defaults; throws InputError naming the option. */
-export function fillBuildOptions(options: BuildOptions = {}, name: OptionNamer = apiOptionName): FilledBuildOptions {
+export function fillBuildOptions(options: BuildOptions = {}): FilledBuildOptions {
+  return fillBuildOptionsNamed(options, apiOptionName);
+}
+
+/** fillBuildOptionsNamed is fillBuildOptions with errors naming options as `name` spells them. */
+export function fillBuildOptionsNamed(options: BuildOptions = {}, name: OptionNamer): FilledBuildOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InputError(`options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
