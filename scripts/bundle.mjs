@@ -15,7 +15,8 @@
 // The code cache saves compiling the bundle and the functions a build runs (~6 ms more).
 //
 // The library (dist/index.js) stays unbundled ES modules. piscina and hash-wasm stay external:
-// piscina starts its own worker entry by path, and hash-wasm is large and rarely needed.
+// piscina starts its own worker entry by path, and hash-wasm is large and rarely needed; lmdb and
+// better-sqlite3 load native addons of their own.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,7 @@ const kCommonOptions = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['piscina', 'hash-wasm'],
+  external: ['piscina', 'hash-wasm', 'lmdb', 'better-sqlite3'],
   define: { 'import.meta.url': '__merkleModuleUrl' },
   banner: { js: "'use strict';\nconst __merkleModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

@@ -20,6 +20,7 @@ import { createProgressBar } from './progress.js';
 import { kSyncCommands } from './commands-sync.js';
 import { kBenchCommands } from './commands-bench.js';
 import { kProfileCommands } from './commands-profiles.js';
+import { kKeyedCommands } from './commands-kv.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -31,6 +32,8 @@ export interface Command {
   /** [min, max] positional arguments. */
   readonly positionals: readonly [number, number];
   run(values: Values, positionals: string[]): Promise<number>;
+  /** A command family (e.g. `kv`): the first argument names one of these, which then runs. */
+  readonly subcommands?: Readonly<Record<string, Command>>;
 }
 
 const kFlagNames: Record<string, string> = {
@@ -443,4 +446,4 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   },
 };
 
-export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kBenchCommands, ...kProfileCommands };
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kKeyedCommands, ...kBenchCommands, ...kProfileCommands };

@@ -22,6 +22,11 @@ Exit codes: 0 success / valid, 1 verification failed or trees differ, 2 usage or
 `;
 
 async function runCommand(command: Command, argv: string[]): Promise<number> {
+  if (command.subcommands && argv[0] !== undefined && !argv[0].startsWith('-')) {
+    const sub = command.subcommands[argv[0]];
+    if (!sub) throw new UsageError(`unknown command ${JSON.stringify(`${command.name} ${argv[0]}`)}; ${command.name} commands: ${Object.keys(command.subcommands).join(', ')}`);
+    return runCommand(sub, argv.slice(1));
+  }
   const config: ParseArgsConfig = {
     args: argv,
     options: { ...command.options, help: { type: 'boolean', short: 'h' } },

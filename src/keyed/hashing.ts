@@ -1,0 +1,153 @@
+/**
+ * KeyedHasher turns keys, values and buckets into digests with one kernel call per batch —
+ * never one per hash: all tokens of a batch of writes are one `hashSpans`, all entry leaves of
+ * every dirty bucket are one `hashSpans`, and each level of every dirty bucket's inner tree is
+ * one `hashPairs`.
+ */
+import { NO_PREFIX, type HashKernel } from '../hash/types.js';
+import { bucketOfToken, entryMessageLength, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, kTokenPrefix, writeEntryMessage } from './encoding.js';
+import type { KeyedEntry } from './store.js';
+
+export class KeyedHasher {
+  readonly digestSize: number;
+  /** Hash of a bucket with no entries. */
+  readonly emptyBucket: Uint8Array;
+
+  constructor(
+    readonly kernel: HashKernel,
+    readonly salt: Uint8Array,
+    readonly bucketBits: number,
+  ) {
+    this.digestSize = kernel.digestSize;
+    this.emptyBucket = this.bucketLeaves([0], new Uint8Array(0));
+  }
+
+  /** buckets returns the bucket of each key. */
+  buckets(keys: readonly Uint8Array[]): Uint32Array {
+    const offsets = new Uint32Array(keys.length + 1);
+    let total = 0;
+    keys.forEach((key, i) => {
+      total += this.salt.length + key.length;
+      offsets[i + 1] = total;
+    });
+    const data = new Uint8Array(total);
+    keys.forEach((key, i) => {
+      data.set(this.salt, offsets[i]!);
+      data.set(key, offsets[i]! + this.salt.length);
+    });
+    const d = this.digestSize;
+    const tokens = new Uint8Array(keys.length * d);
+    if (keys.length > 0) this.kernel.hashSpans(data, offsets, kTokenPrefix, tokens);
+    const buckets = new Uint32Array(keys.length);
+    for (let i = 0; i < keys.length; i++) buckets[i] = bucketOfToken(tokens, i * d, this.bucketBits);
+    return buckets;
+  }
+
+  /** valueDigests returns H(value) for each value, concatenated. */
+  valueDigests(values: readonly Uint8Array[]): Uint8Array {
+    const offsets = new Uint32Array(values.length + 1);
+    values.forEach((value, i) => (offsets[i + 1] = offsets[i]! + value.length));
+    const data = new Uint8Array(offsets[values.length]!);
+    values.forEach((value, i) => data.set(value, offsets[i]!));
+    const out = new Uint8Array(values.length * this.digestSize);
+    if (values.length > 0) this.kernel.hashSpans(data, offsets, NO_PREFIX, out);
+    return out;
+  }
+
+  /** entryLeaves returns the entry leaf hash of each entry, concatenated. */
+  entryLeaves(entries: readonly KeyedEntry[]): Uint8Array {
+    const d = this.digestSize;
+    const offsets = new Uint32Array(entries.length + 1);
+    entries.forEach((entry, i) => (offsets[i + 1] = offsets[i]! + entryMessageLength(entry.key.length, d)));
+    const data = new Uint8Array(offsets[entries.length]!);
+    entries.forEach((entry, i) => writeEntryMessage(data, offsets[i]!, entry.key, entry.digest));
+    const out = new Uint8Array(entries.length * d);
+    if (entries.length > 0) this.kernel.hashSpans(data, offsets, kEntryPrefix, out);
+    return out;
+  }
+
+  /**
+   * bucketHashes hashes whole buckets: `groups[i]` is bucket i's key-sorted entries. Returns the
+   * bucket leaf hashes, concatenated.
+   */
+  bucketHashes(groups: readonly (readonly KeyedEntry[])[]): Uint8Array {
+    const counts = groups.map((entries) => entries.length);
+    const leaves = this.entryLeaves(groups.flat());
+    const subroots = this.innerRoots(leaves, counts);
+    return this.bucketLeaves(counts, subroots);
+  }
+
+  /**
+   * innerRoots computes, for consecutive runs of `counts[i]` leaves in `leaves`, each run's
+   * RFC 6962 root (a lone last node rises unchanged), one `hashPairs` call per level across all
+   * runs. Runs of 0 leaves have no root and take no space in the result.
+   */
+  innerRoots(leaves: Uint8Array, counts: readonly number[]): Uint8Array {
+    const d = this.digestSize;
+    let widths = counts.filter((count) => count > 0);
+    let level = leaves;
+    while (widths.some((width) => width > 1)) {
+      const pairs = widths.reduce((sum, width) => sum + Math.floor(width / 2), 0);
+      const pairData = new Uint8Array(pairs * 2 * d);
+      let read = 0;
+      let written = 0;
+      for (const width of widths) {
+        const even = width - (width % 2);
+        pairData.set(level.subarray(read * d, (read + even) * d), written * d);
+        written += even;
+        read += width;
+      }
+      const parents = new Uint8Array(pairs * d);
+      this.kernel.hashPairs(pairData, pairs, kNodePrefix, false, parents);
+      const next = new Uint8Array(widths.reduce((sum, width) => sum + Math.ceil(width / 2), 0) * d);
+      read = 0;
+      let parentAt = 0;
+      let at = 0;
+      for (const width of widths) {
+        const half = Math.floor(width / 2);
+        next.set(parents.subarray(parentAt * d, (parentAt + half) * d), at * d);
+        parentAt += half;
+        at += half;
+        if (width % 2 === 1) next.set(level.subarray((read + width - 1) * d, (read + width) * d), at++ * d);
+        read += width;
+      }
+      level = next;
+      widths = widths.map((width) => Math.ceil(width / 2));
+    }
+    return level;
+  }
+
+  /** bucketLeaves frames (count, subroot) per bucket; `subroots` holds one digest per non-empty bucket. */
+  bucketLeaves(counts: readonly number[], subroots: Uint8Array): Uint8Array {
+    const d = this.digestSize;
+    const offsets = new Uint32Array(counts.length + 1);
+    counts.forEach((count, i) => (offsets[i + 1] = offsets[i]! + 4 + (count > 0 ? d : 0)));
+    const data = new Uint8Array(offsets[counts.length]!);
+    const view = new DataView(data.buffer);
+    let subroot = 0;
+    counts.forEach((count, i) => {
+      view.setUint32(offsets[i]!, count);
+      if (count > 0) data.set(subroots.subarray(subroot * d, ++subroot * d), offsets[i]! + 4);
+    });
+    const out = new Uint8Array(counts.length * d);
+    if (counts.length > 0) this.kernel.hashSpans(data, offsets, kBucketPrefix, out);
+    return out;
+  }
+
+  /** sealedRoot is the tree's root: its top node bound to the shape (bucket bits, salt). */
+  sealedRoot(top: Uint8Array): Uint8Array {
+    const message = new Uint8Array(2 + this.salt.length + top.length);
+    message[0] = this.bucketBits;
+    message[1] = this.salt.length;
+    message.set(this.salt, 2);
+    message.set(top, 2 + this.salt.length);
+    const out = new Uint8Array(this.digestSize);
+    this.kernel.hashSpans(message, Uint32Array.of(0, message.length), kRootPrefix, out);
+    return out;
+  }
+
+  /** parents hashes `count` adjacent pairs of `level` into `out` (tree nodes). */
+  parents(level: Uint8Array, count: number, out: Uint8Array): void {
+    if (count > 0) this.kernel.hashPairs(level, count, kNodePrefix, false, out);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * LmdbStore keeps a keyed tree in an LMDB environment (the `lmdb` package, its synchronous API).
+ *
+ * The path names a directory, created if absent, that holds LMDB's `data.mdb` and `lock.mdb`
+ * (LMDB's own convention, set explicitly: lmdb-js would otherwise pick file or directory from
+ * whether the name has an extension). A directory is one thing to copy, move or delete.
+ *
+ * Four named databases, binary keys and values:
+ *   entries   bucket (4 bytes, big-endian) ‖ key  →  value digest
+ *   buckets   bucket                             →  saved bucket hash
+ *   dirty     bucket                             →  empty (the bucket was written since saved)
+ *   meta      format, hash, bucketBits, salt, count
+ * LMDB orders keys by memcmp, shorter first on a common prefix (lmdb-js installs its own
+ * comparator only for its default key encoding, not for `binary`), so the big-endian prefix
+ * gives bucket order, then Buffer.compare order of keys within a bucket.
+ *
+ * Durability: every write method is one `transactionSync` with lmdb-js's default flags
+ * (abortable, committed and flushed before it returns), on an environment opened with
+ * overlappingSync, noSync and noMetaSync all off, so a commit is fsync'd before it returns and
+ * a crash during one leaves the previous commit.
+ */
+import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { InputError } from '../errors.js';
+import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
+
+const kFormat = 1;
+const kDbNames = ['entries', 'buckets', 'dirty', 'meta'] as const;
+const kMetaFormat = Buffer.from('format');
+const kMetaHash = Buffer.from('hash');
+const kMetaBucketBits = Buffer.from('bucketBits');
+const kMetaSalt = Buffer.from('salt');
+const kMetaCount = Buffer.from('count');
+const kEmpty = Buffer.alloc(0);
+const kBinary = { keyEncoding: 'binary', encoding: 'binary' } as const;
+
+type BinaryDb = Database<Uint8Array, Uint8Array>;
+type BinaryRoot = RootDatabase<Uint8Array, Uint8Array>;
+
+function bucketKey(bucket: number): Buffer {
+  const key = Buffer.allocUnsafe(4);
+  key.writeUInt32BE(bucket);
+  return key;
+}
+
+function entryKey(bucket: number, key: Uint8Array): Buffer {
+  const bytes = Buffer.allocUnsafe(4 + key.length);
+  bytes.writeUInt32BE(bucket);
+  bytes.set(key, 4);
+  return bytes;
+}
+
+/** The big-endian uint32 at `at`. (lmdb-js hands back Buffers today; this needs only bytes.) */
+function u32(bytes: Uint8Array, at = 0): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/** A plain Uint8Array view of bytes lmdb-js returned (a fresh copy), as MemoryStore returns. */
+function plain(bytes: Uint8Array, skip = 0): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + skip, bytes.length - skip);
+}
+
+function encodeCount(count: number): Buffer {
+  const bytes = Buffer.allocUnsafe(8);
+  bytes.writeBigUInt64BE(BigInt(count));
+  return bytes;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// lmdb-js 3.5 crashes the process (a segfault in its cleanup path) whenever LMDB refuses to
+// open an environment, so everything LMDB would refuse is checked here first and reported as
+// an InputError. The header check mirrors mdb_env_read_header for the data format this lmdb
+// writes (version 2: a 24-byte page header, then the meta).
+const kMetaPageFlag = 0x08;
+const kLmdbMagic = 0xbeefc0de;
+const kLmdbDataVersion = 2;
+
+function checkLmdbHeader(dataPath: string, storePath: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dataPath, 'r+');
+  } catch (error) {
+    throw new InputError(`${storePath}: cannot open ${dataPath} for reading and writing: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return; // LMDB initializes an empty data file as a new environment
+    const header = Buffer.alloc(64);
+    const read = readSync(fd, header, 0, header.length, 0);
+    const notLmdb = `${storePath} is not an LMDB store (${dataPath} is not an LMDB data file)`;
+    if (read < header.length) throw new InputError(`${notLmdb}: only ${size} bytes`);
+    if ((header.readUInt16LE(18) & kMetaPageFlag) === 0 || header.readUInt32LE(24) !== kLmdbMagic) throw new InputError(notLmdb);
+    const version = header.readUInt32LE(28) & 0xffff;
+    if (version !== kLmdbDataVersion) {
+      throw new InputError(`${storePath}: ${dataPath} is LMDB data format ${version}; this build reads format ${kLmdbDataVersion}`);
+    }
+    const pageSize = header.readUInt32LE(48);
+    if (size < 2 * pageSize) throw new InputError(`${notLmdb}: truncated (${size} bytes, pages of ${pageSize})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuses, before LMDB sees it, a path that cannot be a keyed tree's directory. */
+function checkStorePath(path: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // created by open
+    throw new InputError(`${path}: ${messageOf(error)}`, { cause: error });
+  }
+  if (!isDirectory) throw new InputError(`${path} is not a directory (a keyed tree on LMDB is a directory holding data.mdb and lock.mdb)`);
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (error) {
+    throw new InputError(`${path}: cannot list the directory: ${messageOf(error)}`, { cause: error });
+  }
+  if (names.includes('data.mdb')) checkLmdbHeader(join(path, 'data.mdb'), path);
+  else if (names.some((name) => name !== 'lock.mdb')) {
+    // Never start a store among someone else's files.
+    throw new InputError(`${path} is a directory with other files and no data.mdb: not a keyed tree`);
+  }
+}
+
+export class LmdbStore implements KeyedStore {
+  private readonly root: BinaryRoot;
+  private readonly entriesDb: BinaryDb;
+  private readonly bucketsDb: BinaryDb;
+  private readonly dirtyDb: BinaryDb;
+  private readonly metaDb: BinaryDb;
+  private closed = false;
+
+  /** Use openLmdbStore: it checks the path and the environment's contents first. */
+  constructor(root: BinaryRoot, path: string) {
+    this.root = root;
+    this.entriesDb = root.openDB('entries', kBinary);
+    this.bucketsDb = root.openDB('buckets', kBinary);
+    this.dirtyDb = root.openDB('dirty', kBinary);
+    this.metaDb = root.openDB('meta', kBinary);
+    const format = this.metaDb.get(kMetaFormat);
+    if (format !== undefined && u32(format) !== kFormat) throw new InputError(`${path} is a keyed tree of format ${u32(format)}; this build reads format ${kFormat}`);
+  }
+
+  readParams(): KeyedParams | undefined {
+    const hash = this.metaDb.get(kMetaHash);
+    const bucketBits = this.metaDb.get(kMetaBucketBits);
+    if (hash === undefined || bucketBits === undefined) return undefined;
+    return { hash: Buffer.from(hash).toString('utf8'), bucketBits: u32(bucketBits), salt: plain(this.metaDb.get(kMetaSalt) ?? kEmpty) };
+  }
+
+  writeParams(params: KeyedParams): void {
+    const format = Buffer.allocUnsafe(4);
+    format.writeUInt32BE(kFormat);
+    const bits = Buffer.allocUnsafe(4);
+    bits.writeUInt32BE(params.bucketBits);
+    this.root.transactionSync(() => {
+      this.metaDb.putSync(kMetaFormat, format);
+      this.metaDb.putSync(kMetaHash, Buffer.from(params.hash, 'utf8'));
+      this.metaDb.putSync(kMetaBucketBits, bits);
+      this.metaDb.putSync(kMetaSalt, Buffer.from(params.salt));
+      if (!this.metaDb.doesExist(kMetaCount)) this.metaDb.putSync(kMetaCount, encodeCount(0));
+    });
+  }
+
+  count(): number {
+    const bytes = this.metaDb.get(kMetaCount);
+    return bytes === undefined ? 0 : u32(bytes) * 2 ** 32 + u32(bytes, 4);
+  }
+
+  get(bucket: number, key: Uint8Array): Uint8Array | undefined {
+    // get (not getBinaryFast, whose buffer the next read overwrites) returns a fresh copy.
+    const digest = this.entriesDb.get(entryKey(bucket, key));
+    return digest === undefined ? undefined : plain(digest);
+  }
+
+  bucketEntries(bucket: number): KeyedEntry[] {
+    return Array.from(this.entries(bucket, bucket + 1), ({ key, digest }) => ({ key, digest }));
+  }
+
+  *entries(firstBucket: number, endBucket: number): IterableIterator<KeyedEntry & { readonly bucket: number }> {
+    if (endBucket <= firstBucket) return;
+    // A bucket number past 32 bits has no 4-byte key: such a range runs to the end.
+    const end = endBucket > 0xffffffff ? undefined : bucketKey(endBucket);
+    for (const { key, value } of this.entriesDb.getRange({ start: bucketKey(firstBucket), end })) {
+      // Range keys and values are fresh copies (lmdb-js slices them out of its shared buffer).
+      yield { bucket: u32(key), key: plain(key, 4), digest: plain(value) };
+    }
+  }
+
+  apply(writes: readonly BucketedWrite[]): void {
+    if (writes.length === 0) return;
+    this.root.transactionSync(() => {
+      // Reads inside the transaction see its own writes, so repeated keys in one batch count right.
+      let count = this.count();
+      const touched = new Set<number>();
+      for (const write of writes) {
+        const key = entryKey(write.bucket, write.key);
+        if (write.type === 'put') {
+          if (!this.entriesDb.doesExist(key)) count++;
+          this.entriesDb.putSync(key, write.digest);
+        } else if (this.entriesDb.removeSync(key)) count--;
+        touched.add(write.bucket);
+      }
+      for (const bucket of touched) this.dirtyDb.putSync(bucketKey(bucket), kEmpty);
+      this.metaDb.putSync(kMetaCount, encodeCount(count));
+    });
+  }
+
+  bucketHashes(digestSize: number): { hashes: Uint8Array; dirty: number[] } {
+    const bucketCount = 2 ** (this.readParams()?.bucketBits ?? 0);
+    const hashes = new Uint8Array(bucketCount * digestSize);
+    const dirty: number[] = [];
+    // One read transaction for both scans, so the hashes and the dirty marks agree.
+    const transaction = this.root.useReadTransaction();
+    try {
+      for (const { key, value } of this.bucketsDb.getRange({ start: bucketKey(0), transaction })) {
+        const bucket = u32(key);
+        if (bucket >= bucketCount || value.length !== digestSize) {
+          throw new InputError(`the LMDB store is corrupt: bucket ${bucket} has a saved hash of ${value.length} bytes (${bucketCount} buckets, ${digestSize}-byte hashes)`);
+        }
+        hashes.set(value, bucket * digestSize);
+      }
+      for (const key of this.dirtyDb.getKeys({ start: bucketKey(0), transaction })) dirty.push(u32(key));
+    } finally {
+      transaction.done();
+    }
+    return { hashes, dirty };
+  }
+
+  saveBucketHashes(buckets: readonly number[], hashes: Uint8Array): void {
+    if (buckets.length === 0) return;
+    const size = hashes.length / buckets.length;
+    this.root.transactionSync(() => {
+      buckets.forEach((bucket, i) => {
+        const key = bucketKey(bucket);
+        this.bucketsDb.putSync(key, hashes.subarray(i * size, (i + 1) * size));
+        this.dirtyDb.removeSync(key);
+      });
+    });
+  }
+
+  clear(): void {
+    this.root.transactionSync(() => {
+      // Nested in this transaction, clearSync drops the database within it (no commit of its own).
+      this.entriesDb.clearSync();
+      this.bucketsDb.clearSync();
+      this.dirtyDb.clearSync();
+      this.metaDb.putSync(kMetaCount, encodeCount(0));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // With no asynchronous writes pending, lmdb-js closes the environment before returning.
+    void this.root.close();
+  }
+}
+
+/** The names of the databases in the environment's main database (lmdb-js stores them NUL-terminated). */
+function databaseNames(root: BinaryRoot): string[] {
+  return Array.from(root.getKeys({ start: Buffer.from([0]) }), (key) => Buffer.from(key as Uint8Array).toString('latin1').replace(/\0$/, ''));
+}
+
+/**
+ * openLmdbStore opens the keyed-tree store in directory `path`, creating it if absent. A path
+ * that is not a directory, a directory of other files, a data file that is not LMDB and an LMDB
+ * environment holding other databases are all refused with an InputError naming the path.
+ */
+export function openLmdbStore(path: string): LmdbStore {
+  checkStorePath(path);
+  let root: BinaryRoot;
+  try {
+    root = open<Uint8Array, Uint8Array>({
+      path,
+      noSubdir: false,
+      overlappingSync: false,
+      noSync: false,
+      noMetaSync: false,
+      useWritemap: false,
+      maxDbs: 8,
+      ...kBinary,
+    });
+  } catch (error) {
+    throw new InputError(`${path}: cannot open the LMDB store: ${messageOf(error)}`, { cause: error });
+  }
+  try {
+    const foreign = databaseNames(root).filter((name) => !(kDbNames as readonly string[]).includes(name));
+    if (foreign.length > 0) throw new InputError(`${path} is an LMDB store of something else (it holds ${foreign.map((n) => JSON.stringify(n)).join(', ')}), not a keyed tree`);
+    return new LmdbStore(root, path);
+  } catch (error) {
+    void root.close();
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${path}: cannot read the LMDB store: ${messageOf(error)}`, { cause: error });
+  }
+}
