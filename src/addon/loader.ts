@@ -68,3 +68,22 @@ export function addonHash<Functions>(hash: 'sha256' | 'blake3'): AddonHashExport
   if (typeof exports?.withKernel !== 'function') return { unavailable: `the native addon was built without ${hash}` };
   return exports;
 }
+
+/**
+ * dispatchedKernel returns a function that binds, once per process, the kernel the addon's
+ * dispatch chose for `hash` (with `bind`), or says why there is none: the addon is missing, or
+ * the hash's override variable names a kernel this CPU cannot run.
+ */
+export function dispatchedKernel<Functions, Kernel>(
+  hash: 'sha256' | 'blake3',
+  bind: (exports: AddonHashExports<Functions>, id: string) => Kernel,
+): () => Kernel | { unavailable: string } {
+  let memo: Kernel | { unavailable: string } | undefined;
+  return () => {
+    if (memo !== undefined) return memo;
+    const exports = addonHash<Functions>(hash);
+    if ('unavailable' in exports) return (memo = exports);
+    const selected = exports.selected;
+    return (memo = 'error' in selected ? { unavailable: selected.error } : bind(exports, selected.id));
+  };
+}

@@ -6,7 +6,7 @@
  * one addon call per batch.
  */
 import { BackendUnavailableError } from '../errors.js';
-import { addonHash, type AddonHashExports, type AddonKernelInfo } from '../addon/loader.js';
+import { addonHash, dispatchedKernel, type AddonHashExports, type AddonKernelInfo } from '../addon/loader.js';
 import type { Blake3TreeKernel, HashKernel } from './types.js';
 
 /** One kernel built into the addon. */
@@ -55,20 +55,11 @@ function bind(addon: Blake3Addon, id: string): NativeBlake3 {
   return { hashKernel, treeKernel };
 }
 
-let dispatched: NativeBlake3 | { unavailable: string } | undefined;
-
 /**
  * nativeBlake3 returns the kernels of the addon's dispatched BLAKE3 kernel, or why there are
  * none (addon not built, or MERKLE_BLAKE3_KERNEL names a kernel this CPU cannot run).
  */
-export function nativeBlake3(): NativeBlake3 | { unavailable: string } {
-  if (dispatched) return dispatched;
-  const addon = addonHash<Blake3Functions>('blake3');
-  if ('unavailable' in addon) return (dispatched = addon);
-  const selected = addon.selected;
-  dispatched = 'error' in selected ? { unavailable: selected.error } : bind(addon, selected.id);
-  return dispatched;
-}
+export const nativeBlake3: () => NativeBlake3 | { unavailable: string } = dispatchedKernel('blake3', bind);
 
 /** nativeBlake3Kernel is the registry's `native` HashKernel for blake3, or why there is none. */
 export function nativeBlake3Kernel(): HashKernel | { unavailable: string } {

@@ -7,7 +7,7 @@
  * Its kernels trust their arguments: the registry hands them out behind validate.ts. The addon
  * re-checks sizes only so that no call can ever touch memory past the typed arrays it was given.
  */
-import { addonHash, type AddonHashExports } from '../addon/loader.js';
+import { addonHash, dispatchedKernel, type AddonHashExports } from '../addon/loader.js';
 import { BackendUnavailableError } from '../errors.js';
 import { nativeBlake3Kernel } from './blake3-native.js';
 import type { HashKernel, HashName } from './types.js';
@@ -50,21 +50,12 @@ function bind(sha256: AddonSha256, isa: string): NativeSha256Kernel {
   };
 }
 
-let dispatched: NativeSha256Kernel | { unavailable: string } | undefined;
-
 /**
  * nativeSha256 returns the dispatched SHA-256 kernel: the fastest this CPU runs, or the one
  * MERKLE_SHA256_KERNEL forces. Returns the reason instead when the addon is missing or it
  * names a kernel this CPU cannot run.
  */
-export function nativeSha256(): NativeSha256Kernel | { unavailable: string } {
-  if (dispatched) return dispatched;
-  const sha256 = addonHash<AddonSha256Functions>('sha256');
-  if ('unavailable' in sha256) return (dispatched = sha256);
-  const selected = sha256.selected;
-  dispatched = 'error' in selected ? { unavailable: selected.error } : bind(sha256, selected.id);
-  return dispatched;
-}
+export const nativeSha256: () => NativeSha256Kernel | { unavailable: string } = dispatchedKernel('sha256', bind);
 
 /** nativeSha256Isas lists the SHA-256 kernels this CPU can run, fastest first ([] without the addon). */
 export function nativeSha256Isas(): Sha256Isa[] {
