@@ -101,20 +101,6 @@ export function rootFromInclusionProof(
   return node;
 }
 
-/** verifyInclusion throws unless the proof leads from leafHash to `root`. */
-export function verifyInclusion(
-  hasher: TreeHasher,
-  lone: LoneNodeRule,
-  index: number,
-  size: number,
-  leafHash: Uint8Array,
-  path: readonly Uint8Array[],
-  root: Uint8Array,
-): void {
-  const calculated = rootFromInclusionProof(hasher, lone, index, size, leafHash, path);
-  if (!equalBytes(calculated, root)) throw new RootMismatchError(hex(root), hex(calculated));
-}
-
 /**
  * consistencyProofNodes lists the nodes of the tree of size `size2` that prove the tree of
  * size `size1` is its prefix (RFC 9162 §2.1.4.1, SUBPROOF), in the RFC's order.
