@@ -37,7 +37,11 @@ export function entryMessageLength(keyLength: number, digestSize: number): numbe
 }
 
 export function writeEntryMessage(out: Uint8Array, at: number, key: Uint8Array, digest: Uint8Array): number {
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at, key.length);
+  const n = key.length;
+  out[at] = n >>> 24;
+  out[at + 1] = (n >>> 16) & 0xff;
+  out[at + 2] = (n >>> 8) & 0xff;
+  out[at + 3] = n & 0xff;
   out.set(key, at + 4);
   out.set(digest, at + 4 + key.length);
   return at + 4 + key.length + digest.length;

@@ -43,12 +43,13 @@ export class KeyedHasher {
     return buckets;
   }
 
-  /** valueDigests returns H(value) for each value, concatenated. */
-  valueDigests(values: readonly Uint8Array[]): Uint8Array {
+  /** valueDigests returns H(value) for each value (strings as UTF-8), concatenated. */
+  valueDigests(values: readonly (Uint8Array | string)[]): Uint8Array {
     const offsets = new Uint32Array(values.length + 1);
-    values.forEach((value, i) => (offsets[i + 1] = offsets[i]! + value.length));
-    const data = new Uint8Array(offsets[values.length]!);
-    values.forEach((value, i) => data.set(value, offsets[i]!));
+    values.forEach((value, i) => (offsets[i + 1] = offsets[i]! + (typeof value === 'string' ? Buffer.byteLength(value) : value.length)));
+    // Strings are encoded straight into the batch buffer: no array per value.
+    const data = Buffer.allocUnsafe(offsets[values.length]!);
+    values.forEach((value, i) => (typeof value === 'string' ? data.write(value, offsets[i]!) : data.set(value, offsets[i]!)));
     const out = new Uint8Array(values.length * this.digestSize);
     if (values.length > 0) this.kernel.hashSpans(data, offsets, NO_PREFIX, out);
     return out;
@@ -84,35 +85,44 @@ export class KeyedHasher {
    */
   innerRoots(leaves: Uint8Array, counts: readonly number[]): Uint8Array {
     const d = this.digestSize;
+    // Buffer views so digests move with Buffer#copy, which allocates nothing per digest.
+    const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let widths = counts.filter((count) => count > 0);
-    let level = leaves;
-    while (widths.some((width) => width > 1)) {
-      const pairs = widths.reduce((sum, width) => sum + Math.floor(width / 2), 0);
-      const pairData = new Uint8Array(pairs * 2 * d);
+    let level = asBuffer(leaves);
+    let pairs = 0;
+    for (const width of widths) pairs += width >>> 1;
+    while (pairs > 0) {
+      const pairData = Buffer.allocUnsafe(pairs * 2 * d);
       let read = 0;
       let written = 0;
+      let nextWidth = 0;
       for (const width of widths) {
-        const even = width - (width % 2);
-        pairData.set(level.subarray(read * d, (read + even) * d), written * d);
+        const even = width - (width & 1);
+        level.copy(pairData, written * d, read * d, (read + even) * d);
         written += even;
         read += width;
+        nextWidth += (width + 1) >>> 1;
       }
-      const parents = new Uint8Array(pairs * d);
+      const parents = Buffer.allocUnsafe(pairs * d);
       this.kernel.hashPairs(pairData, pairs, kNodePrefix, false, parents);
-      const next = new Uint8Array(widths.reduce((sum, width) => sum + Math.ceil(width / 2), 0) * d);
+      const next = Buffer.allocUnsafe(nextWidth * d);
       read = 0;
       let parentAt = 0;
       let at = 0;
-      for (const width of widths) {
-        const half = Math.floor(width / 2);
-        next.set(parents.subarray(parentAt * d, (parentAt + half) * d), at * d);
+      let nextPairs = 0;
+      for (let i = 0; i < widths.length; i++) {
+        const width = widths[i]!;
+        const half = width >>> 1;
+        parents.copy(next, at * d, parentAt * d, (parentAt + half) * d);
         parentAt += half;
         at += half;
-        if (width % 2 === 1) next.set(level.subarray((read + width - 1) * d, (read + width) * d), at++ * d);
+        if ((width & 1) === 1) level.copy(next, at++ * d, (read + width - 1) * d, (read + width) * d);
         read += width;
+        widths[i] = (width + 1) >>> 1;
+        nextPairs += widths[i]! >>> 1;
       }
       level = next;
-      widths = widths.map((width) => Math.ceil(width / 2));
+      pairs = nextPairs;
     }
     return level;
   }

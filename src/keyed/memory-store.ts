@@ -29,7 +29,7 @@ export class MemoryStore implements KeyedStore {
   }
 
   writeParams(params: KeyedParams): void {
-    this.params = { ...params, salt: Uint8Array.from(params.salt) };
+    this.params = { ...params, salt: params.salt.slice() };
   }
 
   count(): number {
@@ -61,8 +61,10 @@ export class MemoryStore implements KeyedStore {
       const at = entries === undefined ? 0 : lowerBound(entries, write.key);
       const exists = entries !== undefined && at < entries.length && Buffer.compare(entries[at]!.key, write.key) === 0;
       if (write.type === 'put') {
-        // Copies: the caller may reuse its buffers after the call returns.
-        const entry = { key: Uint8Array.from(write.key), digest: Uint8Array.from(write.digest) };
+        // Copies: the caller may reuse its buffers after the call returns. Buffer.from takes
+        // small copies from Node's shared pool, where a typed-array slice would allocate an
+        // ArrayBuffer per entry (and the collector would sweep each one).
+        const entry = { key: Buffer.from(write.key), digest: Buffer.from(write.digest) };
         if (entries === undefined) this.buckets.set(write.bucket, (entries = []));
         if (exists) entries[at] = entry;
         else {

@@ -33,11 +33,9 @@ export interface BucketRange {
   readonly end: number;
 }
 
-const kUtf8 = new TextEncoder();
-
-/** toBytes turns a key or value into bytes: strings are UTF-8. */
+/** toBytes turns a key or value into bytes: strings are UTF-8 (in Node's pooled buffers, not an ArrayBuffer each). */
 export function toBytes(value: Bytes, what: string): Uint8Array {
-  if (typeof value === 'string') return kUtf8.encode(value);
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array) return value;
   throw new InputError(`${what} must be a Uint8Array or a string, got ${value === null ? 'null' : typeof value}`);
 }
@@ -110,7 +108,7 @@ export class KeyedTree {
     if (!Array.isArray(ops)) throw new InputError(`batch takes an array of ops, got ${typeof ops}`);
     const d = this.digestSize;
     const keys: Uint8Array[] = [];
-    const values: Uint8Array[] = [];
+    const values: (Uint8Array | string)[] = [];
     const valueOf: number[] = [];
     ops.forEach((op, i) => {
       const where = `batch op ${i}`;
@@ -126,7 +124,8 @@ export class KeyedTree {
         valueOf.push(-1);
       } else if (op.type === 'put' && 'value' in op) {
         valueOf.push(values.length);
-        values.push(toBytes(op.value, `${where}: value`));
+        if (typeof op.value !== 'string') toBytes(op.value, `${where}: value`);
+        values.push(op.value);
       } else {
         throw new InputError(`${where}: type must be "put" (with value or digest) or "delete", got ${JSON.stringify((op as { type?: unknown }).type)}`);
       }
