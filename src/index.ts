@@ -18,3 +18,12 @@ export { detectConflicts, type ConflictReport, type DivergentReplica } from './a
 export { startSyncServer, type SyncServer, type SyncServerOptions } from './sync/server.js';
 export { syncFile, type SyncOptions, type SyncReport } from './sync/client.js';
 export { kDefaultSyncLimits, PROTOCOL_VERSION as SYNC_PROTOCOL_VERSION, type SyncLimits, type TreeMeta } from './sync/protocol.js';
+export { openKeyedTree, type KeyedTreeOptions } from './keyed/open.js';
+export { KeyedTree, type KeyedOp, type BucketRange } from './keyed/tree.js';
+export { verifyKeyProof, type KeyProof, type KeyProofResult, type ProvenEntry } from './keyed/proof.js';
+export { diffKeyed, detectKeyedConflicts, type KeyedDiff, type KeyConflict, type KeyedConflictReport } from './keyed/diff.js';
+export { loadKeyedTree, type LoadReport } from './keyed/load.js';
+export { MemoryStore } from './keyed/memory-store.js';
+export type { KeyedStore, KeyedEntry, KeyedParams, BucketedWrite } from './keyed/store.js';
+export { jsonLinesRows, csvRows, type TextRow } from './keyed/sources/text-rows.js';
+export { sqliteRows, encodeRow, type SqliteSource, type SqliteRow } from './keyed/sources/sqlite-rows.js';
