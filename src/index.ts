@@ -27,3 +27,8 @@ export { MemoryStore } from './keyed/memory-store.js';
 export type { KeyedStore, KeyedEntry, KeyedParams, BucketedWrite } from './keyed/store.js';
 export { jsonLinesRows, csvRows, type TextRow } from './keyed/sources/text-rows.js';
 export { sqliteRows, encodeRow, type SqliteSource, type SqliteRow } from './keyed/sources/sqlite-rows.js';
+export { SqliteReplica, decodeRow } from './keyed/sources/sqlite-replica.js';
+export type { RowSource, RowSink, RowChange } from './keyed/rows.js';
+export { startKeyedSyncServer, type KeyedSyncServer, type KeyedSyncServerOptions } from './keyed/sync/server.js';
+export { syncKeyed, type KeyedSyncOptions, type KeyedSyncReport } from './keyed/sync/client.js';
+export { kDefaultKeyedSyncLimits, KEYED_PROTOCOL_VERSION, type KeyedSyncLimits, type KeyedMeta } from './keyed/sync/protocol.js';

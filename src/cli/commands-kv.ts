@@ -37,7 +37,7 @@ function parseKey(text: string, hex: boolean): Uint8Array {
 function bucketBitsOption(values: Values): number | undefined {
   const text = values['bucket-bits'] as string | undefined;
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new InputError(`--bucket-bits must be a whole number from 0 to 24, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || Number(text) > 24) throw new InputError(`--bucket-bits must be a whole number from 0 to 24, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -309,7 +309,101 @@ Exit status: 0 all agree, 1 they disagree, 2 usage or input error.
   },
 };
 
-const kSubcommands: Record<string, Command> = { build, info, proof, 'verify-proof': verifyProof, verify, diff, conflicts };
+function sqliteOptions(values: Values, command: string): { path: string; table: string; keyColumn: string } {
+  const path = values.sqlite as string | undefined;
+  const table = values.table as string | undefined;
+  const keyColumn = values['key-column'] as string | undefined;
+  if (path === undefined || table === undefined || keyColumn === undefined) throw new UsageError(`kv ${command}: --sqlite DB, --table T and --key-column C are required`);
+  return { path, table, keyColumn };
+}
+
+const kShapeOptions = { 'bucket-bits': { type: 'string' }, hash: { type: 'string' }, salt: { type: 'string' }, backend: { type: 'string' } } as const;
+
+/** treeOfTable builds the in-memory keyed tree of a SQLite table: the table is the truth, the tree derived from it. */
+async function treeOfTable(values: Values, source: { path: string; table: string; keyColumn: string }): Promise<KeyedTree> {
+  const { openKeyedTree } = await import('../keyed/open.js');
+  const { loadKeyedTree } = await import('../keyed/load.js');
+  const { sqliteRows } = await import('../keyed/sources/sqlite-rows.js');
+  const tree = await openKeyedTree(undefined, {
+    hash: values.hash as string | undefined,
+    bucketBits: bucketBitsOption(values),
+    salt: values.salt as string | undefined,
+    backend: values.backend as BackendChoice | undefined,
+  });
+  await loadKeyedTree(tree, sqliteRows(source));
+  return tree;
+}
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'serve a SQLite table as a keyed tree for replicas to repair from',
+  positionals: [0, 0],
+  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ...kShapeOptions },
+  help: `Usage: merkle kv serve --sqlite DB --table T --key-column C [--host H] [--port P]
+                      [--bucket-bits N] [--hash H] [--salt TEXT]
+
+Builds the keyed tree of the table (rows as their canonical encoding, docs/keyed.md) and serves
+it and the rows, read-only, over HTTP (default 127.0.0.1, any free port) until interrupted.
+Prints the URL. Replicas repair from it with 'merkle kv sync'. Restart it after writing to the
+table: the tree is built at start.
+`,
+  async run(values) {
+    const source = sqliteOptions(values, 'serve');
+    const portText = values.port as string | undefined;
+    if (portText !== undefined && !(/^\d+$/.test(portText) && Number(portText) <= 65535)) throw new InputError(`--port must be 0..65535, got ${JSON.stringify(portText)}`);
+    const tree = await treeOfTable(values, source);
+    const { SqliteReplica } = await import('../keyed/sources/sqlite-replica.js');
+    const { startKeyedSyncServer } = await import('../keyed/sync/server.js');
+    const rows = await SqliteReplica.open(source);
+    const server = await startKeyedSyncServer({ tree, rows, host: values.host as string | undefined, port: portText === undefined ? 0 : Number(portText) });
+    writeOut(`${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    rows.close();
+    return EXIT_OK;
+  },
+};
+
+const sync: Command = {
+  name: 'sync',
+  summary: "repair a SQLite table from a peer's keyed tree, moving only the differing rows",
+  positionals: [1, 1],
+  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, json: { type: 'boolean' }, ...kShapeOptions },
+  help: `Usage: merkle kv sync URL --sqlite DB --table T --key-column C [--root HEX] [--levels-per-trip K] [--json]
+                      [--bucket-bits N] [--hash H] [--salt TEXT]
+
+Builds the keyed tree of the local table, walks the peer's tree (at URL, from 'merkle kv serve')
+into differing nodes only, fetches the (key, digest) lists of differing buckets and then exactly
+the differing rows, each verified against the peer's tree, and applies the upserts and deletes
+in one transaction. --root refuses a peer whose root is not the one you trust.
+  --json   print { root, roundTrips, payloadBytes, wireBytes, differingBuckets, nodesFetched,
+           rowsPut, rowsDeleted, rowBytes }
+`,
+  async run(values, [url]) {
+    const source = sqliteOptions(values, 'sync');
+    const tripsText = values['levels-per-trip'] as string | undefined;
+    if (tripsText !== undefined && !(/^\d+$/.test(tripsText) && Number(tripsText) >= 1 && Number(tripsText) <= 12)) {
+      throw new InputError(`--levels-per-trip must be a whole number from 1 to 12, got ${JSON.stringify(tripsText)}`);
+    }
+    const tree = await treeOfTable(values, source);
+    const { SqliteReplica } = await import('../keyed/sources/sqlite-replica.js');
+    const { syncKeyed } = await import('../keyed/sync/client.js');
+    const target = await SqliteReplica.open(source, true);
+    try {
+      const report = await syncKeyed(url!, tree, target, { expectedRoot: values.root as string | undefined, levelsPerTrip: tripsText === undefined ? undefined : Number(tripsText) });
+      if (values.json) printJson(report);
+      else writeOut(`${report.root}\n${report.rowsPut} rows written, ${report.rowsDeleted} deleted; ${report.roundTrips} round trips, ${report.wireBytes} bytes on the wire (rows alone: ${report.rowBytes})\n`);
+      return EXIT_OK;
+    } finally {
+      target.close();
+    }
+  },
+};
+
+const kSubcommands: Record<string, Command> = { build, info, proof, 'verify-proof': verifyProof, verify, diff, conflicts, serve, sync };
 
 const kv: Command = {
   name: 'kv',

@@ -16,16 +16,22 @@
  *
  * Durability: every write method is one `transactionSync` with lmdb-js's default flags
  * (abortable, committed and flushed before it returns), on an environment opened with
- * overlappingSync, noSync and noMetaSync all off, so a commit is fsync'd before it returns and
- * a crash during one leaves the previous commit.
+ * overlappingSync, noSync and noMetaSync all off: a commit fdatasyncs the data pages, then
+ * writes the meta page through an O_DSYNC descriptor, before it returns. A crash during one
+ * leaves the previous commit.
+ *
+ * Opening refuses, with an InputError naming the path, a path that is not a directory, a
+ * directory of other files with no data.mdb, a data file that is not LMDB, and an LMDB
+ * environment holding databases of something else.
  */
-import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { InputError } from '../errors.js';
 import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
 
 const kFormat = 1;
+/** Every database a keyed tree's environment holds: any other name means it is not one. */
 const kDbNames = ['entries', 'buckets', 'dirty', 'meta'] as const;
 const kMetaFormat = Buffer.from('format');
 const kMetaHash = Buffer.from('hash');
@@ -72,9 +78,9 @@ function messageOf(error: unknown): string {
 }
 
 // lmdb-js 3.5 crashes the process (a segfault in its cleanup path) whenever LMDB refuses to
-// open an environment, so everything LMDB would refuse is checked here first and reported as
-// an InputError. The header check mirrors mdb_env_read_header for the data format this lmdb
-// writes (version 2: a 24-byte page header, then the meta).
+// open an environment, so the ways a path can fail to be a store are checked here first and
+// reported as an InputError. The header check mirrors mdb_env_read_header for the data format
+// this lmdb writes (version 2: a 24-byte page header, then the meta).
 const kMetaPageFlag = 0x08;
 const kLmdbMagic = 0xbeefc0de;
 const kLmdbDataVersion = 2;
@@ -99,6 +105,7 @@ function checkLmdbHeader(dataPath: string, storePath: string): void {
       throw new InputError(`${storePath}: ${dataPath} is LMDB data format ${version}; this build reads format ${kLmdbDataVersion}`);
     }
     const pageSize = header.readUInt32LE(48);
+    if (!(pageSize >= 512 && pageSize <= 65536 && (pageSize & (pageSize - 1)) === 0)) throw new InputError(`${notLmdb}: page size ${pageSize}`);
     if (size < 2 * pageSize) throw new InputError(`${notLmdb}: truncated (${size} bytes, pages of ${pageSize})`);
   } finally {
     closeSync(fd);
@@ -117,9 +124,11 @@ function checkStorePath(path: string): void {
   if (!isDirectory) throw new InputError(`${path} is not a directory (a keyed tree on LMDB is a directory holding data.mdb and lock.mdb)`);
   let names: string[];
   try {
+    accessSync(path, constants.R_OK | constants.W_OK | constants.X_OK);
     names = readdirSync(path);
+    if (names.includes('lock.mdb')) accessSync(join(path, 'lock.mdb'), constants.R_OK | constants.W_OK);
   } catch (error) {
-    throw new InputError(`${path}: cannot list the directory: ${messageOf(error)}`, { cause: error });
+    throw new InputError(`${path}: cannot use the directory: ${messageOf(error)}`, { cause: error });
   }
   if (names.includes('data.mdb')) checkLmdbHeader(join(path, 'data.mdb'), path);
   else if (names.some((name) => name !== 'lock.mdb')) {
@@ -137,7 +146,10 @@ export class LmdbStore implements KeyedStore {
   private closed = false;
 
   /** Use openLmdbStore: it checks the path and the environment's contents first. */
-  constructor(root: BinaryRoot, path: string) {
+  constructor(
+    root: BinaryRoot,
+    readonly path: string,
+  ) {
     this.root = root;
     this.entriesDb = root.openDB('entries', kBinary);
     this.bucketsDb = root.openDB('buckets', kBinary);
@@ -148,6 +160,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   readParams(): KeyedParams | undefined {
+    this.assertOpen();
     const hash = this.metaDb.get(kMetaHash);
     const bucketBits = this.metaDb.get(kMetaBucketBits);
     if (hash === undefined || bucketBits === undefined) return undefined;
@@ -155,6 +168,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   writeParams(params: KeyedParams): void {
+    this.assertOpen();
     const format = Buffer.allocUnsafe(4);
     format.writeUInt32BE(kFormat);
     const bits = Buffer.allocUnsafe(4);
@@ -169,11 +183,13 @@ export class LmdbStore implements KeyedStore {
   }
 
   count(): number {
+    this.assertOpen();
     const bytes = this.metaDb.get(kMetaCount);
     return bytes === undefined ? 0 : u32(bytes) * 2 ** 32 + u32(bytes, 4);
   }
 
   get(bucket: number, key: Uint8Array): Uint8Array | undefined {
+    this.assertOpen();
     // get (not getBinaryFast, whose buffer the next read overwrites) returns a fresh copy.
     const digest = this.entriesDb.get(entryKey(bucket, key));
     return digest === undefined ? undefined : plain(digest);
@@ -184,6 +200,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   *entries(firstBucket: number, endBucket: number): IterableIterator<KeyedEntry & { readonly bucket: number }> {
+    this.assertOpen();
     if (endBucket <= firstBucket) return;
     // A bucket number past 32 bits has no 4-byte key: such a range runs to the end.
     const end = endBucket > 0xffffffff ? undefined : bucketKey(endBucket);
@@ -194,6 +211,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   apply(writes: readonly BucketedWrite[]): void {
+    this.assertOpen();
     if (writes.length === 0) return;
     this.root.transactionSync(() => {
       // Reads inside the transaction see its own writes, so repeated keys in one batch count right.
@@ -213,6 +231,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   bucketHashes(digestSize: number): { hashes: Uint8Array; dirty: number[] } {
+    this.assertOpen();
     const bucketCount = 2 ** (this.readParams()?.bucketBits ?? 0);
     const hashes = new Uint8Array(bucketCount * digestSize);
     const dirty: number[] = [];
@@ -222,7 +241,7 @@ export class LmdbStore implements KeyedStore {
       for (const { key, value } of this.bucketsDb.getRange({ start: bucketKey(0), transaction })) {
         const bucket = u32(key);
         if (bucket >= bucketCount || value.length !== digestSize) {
-          throw new InputError(`the LMDB store is corrupt: bucket ${bucket} has a saved hash of ${value.length} bytes (${bucketCount} buckets, ${digestSize}-byte hashes)`);
+          throw new InputError(`the LMDB store at ${this.path} is damaged: bucket ${bucket} has a saved hash of ${value.length} bytes (${bucketCount} buckets, ${digestSize}-byte hashes)`);
         }
         hashes.set(value, bucket * digestSize);
       }
@@ -234,6 +253,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   saveBucketHashes(buckets: readonly number[], hashes: Uint8Array): void {
+    this.assertOpen();
     if (buckets.length === 0) return;
     const size = hashes.length / buckets.length;
     this.root.transactionSync(() => {
@@ -246,6 +266,7 @@ export class LmdbStore implements KeyedStore {
   }
 
   clear(): void {
+    this.assertOpen();
     this.root.transactionSync(() => {
       // Nested in this transaction, clearSync drops the database within it (no commit of its own).
       this.entriesDb.clearSync();
@@ -261,6 +282,11 @@ export class LmdbStore implements KeyedStore {
     // With no asynchronous writes pending, lmdb-js closes the environment before returning.
     void this.root.close();
   }
+
+  private assertOpen(): void {
+    // lmdb-js's own errors for a closed environment name no path.
+    if (this.closed) throw new InputError(`the LMDB store at ${this.path} is closed`);
+  }
 }
 
 /** The names of the databases in the environment's main database (lmdb-js stores them NUL-terminated). */
@@ -268,11 +294,7 @@ function databaseNames(root: BinaryRoot): string[] {
   return Array.from(root.getKeys({ start: Buffer.from([0]) }), (key) => Buffer.from(key as Uint8Array).toString('latin1').replace(/\0$/, ''));
 }
 
-/**
- * openLmdbStore opens the keyed-tree store in directory `path`, creating it if absent. A path
- * that is not a directory, a directory of other files, a data file that is not LMDB and an LMDB
- * environment holding other databases are all refused with an InputError naming the path.
- */
+/** openLmdbStore opens the keyed-tree store in directory `path`, creating it if absent. */
 export function openLmdbStore(path: string): LmdbStore {
   checkStorePath(path);
   let root: BinaryRoot;

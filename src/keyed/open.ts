@@ -4,6 +4,7 @@
  * ones is refused, and options left out are taken from the store.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { selectKernel } from '../hash/registry.js';
 import { createTreeHasher } from '../hash/tree-hasher.js';
@@ -48,6 +49,8 @@ export async function openKeyedTree(where: string | KeyedStore | undefined, opti
 async function openLmdb(path: string, mustExist: boolean): Promise<KeyedStore> {
   if (path === '') throw new InputError('a keyed tree path must be a non-empty string');
   if (mustExist && !existsSync(path)) throw new InputError(`${path}: no such keyed tree`);
+  // An LMDB store is a directory holding data.mdb (lmdb-store.ts); opening anything else would create one in it.
+  if (mustExist && !existsSync(join(path, 'data.mdb'))) throw new InputError(`${path}: not a keyed tree (no data.mdb in it)`);
   const { openLmdbStore } = await import('./lmdb-store.js');
   return openLmdbStore(path);
 }

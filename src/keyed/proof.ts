@@ -101,8 +101,11 @@ export async function verifyKeyProof(
     throw new ProofError(`key proof: ${(error as Error).message}`, 'ERR_MERKLE_PROOF_FORMAT');
   }
   const d = kHashInfo[params.hash as HashName].digestSize;
-  const trusted = typeof root === 'string' ? hexField(root, 'root', d) : root;
-  if (!(trusted instanceof Uint8Array) || trusted.length !== d) throw new InputError(`root must be ${d} bytes (${params.hash})`);
+  // The trusted root is the caller's input, not part of the proof: a bad one is an InputError.
+  const trusted = typeof root === 'string' && /^(?:[0-9a-fA-F]{2})*$/.test(root) ? Buffer.from(root, 'hex') : root;
+  if (!(trusted instanceof Uint8Array) || trusted.length !== d) {
+    throw new InputError(`the trusted root must be ${d} bytes (${params.hash}) as hex, got ${typeof root === 'string' ? JSON.stringify(root) : `${(root as Uint8Array).length} bytes`}`);
+  }
   const key = hexField(field(proof, 'key', isString, 'hex'), 'key');
   if (options.key !== undefined) {
     const wanted = typeof options.key === 'string' ? new TextEncoder().encode(options.key) : options.key;

@@ -22,7 +22,7 @@ export interface SqliteRow {
 }
 
 type Database = {
-  prepare(sql: string): { raw(on?: boolean): Statement; safeIntegers(on?: boolean): Statement; iterate(...params: unknown[]): IterableIterator<unknown[]>; all(...params: unknown[]): unknown[]; columns(): Array<{ name: string }> };
+  prepare(sql: string): { raw(on?: boolean): Statement; safeIntegers(on?: boolean): Statement; iterate(...params: unknown[]): IterableIterator<unknown[]>; all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown; columns(): Array<{ name: string }> };
   close(): void;
 };
 type Statement = ReturnType<Database['prepare']>;
@@ -35,7 +35,15 @@ export async function openSqlite(path: string, readonly = true): Promise<Databas
     throw new InputError(`SQLite sources need the optional dependency better-sqlite3, which is not installed or did not build (${(error as Error).message})`);
   }
   try {
-    return new Driver(path, { readonly, fileMustExist: true });
+    const db = new Driver(path, { readonly, fileMustExist: true });
+    try {
+      // better-sqlite3 opens any file; the first read is what finds it is not a database.
+      db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').all();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
   } catch (error) {
     throw new InputError(`${path}: cannot open as a SQLite database (${(error as Error).message})`);
   }
@@ -54,9 +62,11 @@ const kUtf8 = new TextEncoder();
 
 export function keyBytes(value: unknown, where: string): Uint8Array {
   if (typeof value === 'string') return kUtf8.encode(value);
-  if (typeof value === 'bigint' || typeof value === 'number') return kUtf8.encode(value.toString());
+  // Integers come as bigint (safeIntegers); a number is a REAL, which is no key: 1.0 and 1 would collide.
+  if (typeof value === 'bigint') return kUtf8.encode(value.toString());
   if (value instanceof Uint8Array) return value;
-  throw new InputError(`${where}: the key column is ${value === null ? 'NULL' : typeof value}; keys must be text, blob or integer`);
+  const kind = value === null ? 'NULL' : typeof value === 'number' ? 'REAL' : typeof value;
+  throw new InputError(`${where}: the key column is ${kind}; keys must be text, blob or integer`);
 }
 
 /** encodeRow is the canonical encoding of one row's column values. */

@@ -18,7 +18,8 @@ async function* lines(path: string): AsyncGenerator<{ text: string; line: number
   const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      const parts = (rest + chunk).split('\n');
+      // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first line.
+      const parts = (line === 0 && rest === '' ? chunk.replace(/^\uFEFF/, '') : rest + chunk).split('\n');
       rest = parts.pop()!;
       for (const part of parts) yield { text: part.endsWith('\r') ? part.slice(0, -1) : part, line: ++line };
     }
