@@ -6,17 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/api/build.js';
 import { InputError } from '../src/errors.js';
 import { loadNativeAddon } from '../src/addon/loader.js';
 import { fdSource, isFillableSource, type FillableSource } from '../src/io/fd-source.js';
-import { catchesSignal, merkle, tempDir } from './helpers/cli.js';
+import { merkle, tempDir, waitUntilPolling } from './helpers/cli.js';
 import { kRepoRoot } from './helpers/vectors.js';
 
-const { signals } = osConstants;
 const state = loadNativeAddon();
 const kPinned = process.env.MERKLE_BACKEND === 'node' || process.env.MERKLE_BACKEND === 'wasm';
 const kNoReader = kPinned
@@ -167,9 +165,9 @@ describe.skipIf(kNoReader !== undefined)('native fd reader', () => {
     children.push(child);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await catchesSignal(child.pid!, signals.SIGINT);
-    // The handler is installed before stdin is read; give the read a moment to be under way.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Interrupt once the build waits on stdin: a fixed sleep was too short on a loaded machine
+    // or under AddressSanitizer (whose own SIGINT handler hides when the CLI installs its own).
+    await waitUntilPolling(child.pid!);
     const started = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -27,19 +27,26 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+
 /**
- * catchesSignal resolves once process `pid` has a handler for `signal` (Linux: the SigCgt mask
- * in /proc/PID/status), so a test never interrupts a child that is still starting up — a fixed
- * sleep is too short on a loaded machine or under AddressSanitizer. Rejects after `timeoutMs`.
+ * waitUntilPolling resolves once a thread of process `pid` sits in poll(2) / ppoll(2)
+ * (Linux x86-64 syscall numbers 7 and 271, read from /proc/PID/task/TID/syscall): the native
+ * fd reader waiting on a silent stdin. The event loop waits in epoll, never poll, so this is
+ * the moment a build is reading. Rejects after `timeoutMs`.
  */
-export async function catchesSignal(pid: number, signal: number, timeoutMs = 20_000): Promise<void> {
-  const { readFileSync } = await import('node:fs');
+export async function waitUntilPolling(pid: number, timeoutMs = 20_000): Promise<void> {
+  const { readdirSync, readFileSync } = await import('node:fs');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-    if (caught !== undefined && (BigInt(`0x${caught}`) >> BigInt(signal - 1)) & 1n) return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} did not install a handler for signal ${signal} within ${timeoutMs} ms`);
+    const polling = readdirSync(`/proc/${pid}/task`).some((tid) => {
+      try {
+        return ['7', '271'].includes(readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').split(' ')[0]!);
+      } catch {
+        return false;
+      }
+    });
+    if (polling) return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} was not polling its input within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
