@@ -2,7 +2,8 @@
 /**
  * Keyed trees: write rates in memory and durable (LMDB, one transaction per batch), bulk load,
  * rebuild from entries, and peak RSS, on seeded data. Run after `npm run build`:
- *   node bench/keyed.bench.mjs [--sizes 10000,100000,1000000] [--updates 100000] [--batch 1000] [--json]
+ *   node bench/keyed.bench.mjs [--sizes 10000,100000,1000000] [--updates 100000] [--batch 1000]
+ *                              [--bucket-bits 16] [--rounds 3] [--json]
  * Each figure is the median of --rounds runs (default 3), taken in turn.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     updates: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
+    'bucket-bits': { type: 'string', default: '16' },
     json: { type: 'boolean' },
   },
 });
@@ -24,6 +26,7 @@ const sizes = values.sizes.split(',').map(Number);
 const updates = Number(values.updates);
 const batchSize = Number(values.batch);
 const rounds = Number(values.rounds);
+const bucketBits = Number(values['bucket-bits']);
 
 /** xorshift32: the same data on every run. */
 function rng(seed) {
@@ -63,7 +66,7 @@ const seconds = (fn) => {
 };
 
 async function load(where, n) {
-  const tree = await openKeyedTree(where, {});
+  const tree = await openKeyedTree(where, { bucketBits });
   const ops = initialOps(n);
   const t = seconds(() => {
     for (let i = 0; i < ops.length; i += 16384) tree.batch(ops.slice(i, i + 16384));
@@ -105,6 +108,7 @@ for (const n of sizes) {
   }
   rows.push({
     keys: n,
+    bucketBits,
     updates,
     batch: batchSize,
     memoryUpdatesPerSecond: Math.round(median(memory)),
@@ -116,9 +120,10 @@ for (const n of sizes) {
   if (!values.json) console.error(JSON.stringify(rows.at(-1)));
 }
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-const report = { date: new Date().toISOString(), rounds, rows, peakRssMiB };
+const report = { date: new Date().toISOString(), rounds, bucketBits, rows, peakRssMiB };
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else {
+  console.log(`bucket bits ${bucketBits}`);
   console.log('| keys | updates/s in memory | updates/s durable (batches of %d) | load in memory (s) | load durable (s) | rebuild (s) |', batchSize);
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.keys} | ${r.memoryUpdatesPerSecond} | ${r.durableUpdatesPerSecond} | ${r.memoryLoadSeconds} | ${r.durableLoadSeconds} | ${r.rebuildSeconds} |`);
