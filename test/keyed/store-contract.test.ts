@@ -228,7 +228,7 @@ describe.each(kKinds)('KeyedStore contract: $name', (kind) => {
     });
   });
 
-  it.runIf(kind.reopen !== undefined)('keeps everything across close and reopen', () => {
+  it.runIf(kind.reopen !== undefined)('keeps everything across close and reopen (persistent stores only: a memory store has nothing to reopen)', () => {
     withStore(kind, (store, dir) => {
       store.apply([put(1, 'a', 1), put(1, bytes(0xff, 0), 2), put(15, 'z', 3)]);
       store.saveBucketHashes([1], new Uint8Array(kDigestSize).fill(0x11));
