@@ -3,16 +3,16 @@
  * over plain node:http. Every request is bounded (body size, ranges, nodes, block bytes, time)
  * and answered only while the tree still matches the data (size and mtime).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { open, type FileHandle } from 'node:fs/promises';
 import { toHex } from '../encoding.js';
-import { InputError, MerkleError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { openTree, type OpenTree } from '../api/open-tree.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { checkSource } from '../store/source.js';
 import { readFully } from '../store/io.js';
 import { levelCount } from '../tree/levels.js';
+import { boundServer, closeServer, HttpError, listen, readJsonBody, sendError, urlOf } from './http.js';
 import {
   blockBytes,
   kDefaultSyncLimits,
@@ -50,16 +50,6 @@ export interface SyncServer {
 }
 
 /** A request the server refuses, with its HTTP status. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * startSyncServer opens the tree and data, checks the tree is current, and listens.
  * Rejects with InputError for a tree without block leaves, TreeFileError for a stale tree.
@@ -80,42 +70,24 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
   }
   const handler = new SyncHandler(tree, data, options.data, limits);
   const server = createServer((req, res) => void handler.handle(req, res));
-  const timeout = options.requestTimeoutMs ?? 30_000;
-  server.requestTimeout = timeout;
-  server.headersTimeout = Math.min(timeout, 10_000);
-  server.keepAliveTimeout = 5_000;
-  server.maxConnections = 64;
-  server.setTimeout(timeout);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch(async (error) => {
+  boundServer(server, options.requestTimeoutMs ?? 30_000);
+  const release = async () => {
     await data!.close();
     await tree.close();
+  };
+  const port = await listen(server, options.port ?? 0, host).catch(async (error) => {
+    await release();
     throw error;
   });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: urlOf(host, port),
     host,
     port,
-    close: () => closeServer(server, async () => {
-      await data!.close();
-      await tree.close();
-    }),
+    close: async () => {
+      await closeServer(server);
+      await release();
+    },
   };
-}
-
-async function closeServer(server: Server, release: () => Promise<void>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-  await release();
 }
 
 class SyncHandler {
@@ -152,12 +124,12 @@ class SyncHandler {
         res.end(body);
         return;
       }
-      const request = await this.readJson(req);
+      const request = await readJsonBody(req, this.limits.maxRequestBytes);
       const body = route === `POST ${PATH_NODES}` ? await this.nodes(request) : await this.blocks(request);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
       res.end(body);
     } catch (error) {
-      this.fail(res, error);
+      sendError(res, error);
     }
   }
 
@@ -224,38 +196,5 @@ class SyncHandler {
     if (root !== this.rootHex) {
       throw new HttpError(409, 'ERR_SYNC_ROOT_CHANGED', `this peer serves root ${this.rootHex}, not ${root}`);
     }
-  }
-
-  private async readJson(req: IncomingMessage): Promise<unknown> {
-    const declared = Number(req.headers['content-length'] ?? Number.NaN);
-    if (declared > this.limits.maxRequestBytes) {
-      throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body of ${declared} bytes, at most ${this.limits.maxRequestBytes}`);
-    }
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > this.limits.maxRequestBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body over ${this.limits.maxRequestBytes} bytes`);
-      chunks.push(chunk);
-    }
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', 'request body is not JSON');
-    }
-  }
-
-  private fail(res: ServerResponse, error: unknown): void {
-    const known = error instanceof HttpError;
-    const status = known ? error.status : 500;
-    const code = known ? error.code : error instanceof MerkleError ? error.code : 'ERR_SYNC_SERVER';
-    const body = Buffer.from(JSON.stringify({ error: { code, message: (error as Error).message } }));
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    // An oversized or unread body is not drained: the connection closes after the answer.
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, connection: 'close' });
-    res.end(body);
   }
 }

@@ -4,10 +4,9 @@
  * time) and names the root it expects; answers carry the root, so a client notices writes
  * that land during its sync.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { toHex } from '../../encoding.js';
-import { MerkleError } from '../../errors.js';
+import { boundServer, closeServer, HttpError, listen, readJsonBody, sendError, urlOf } from '../../sync/http.js';
 import { ROOT_HEADER } from '../../sync/protocol.js';
 import type { RowSource } from '../rows.js';
 import type { KeyedTree } from '../tree.js';
@@ -44,44 +43,15 @@ export interface KeyedSyncServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** startKeyedSyncServer listens and serves `tree` and `rows` until close(). */
 export async function startKeyedSyncServer(options: KeyedSyncServerOptions): Promise<KeyedSyncServer> {
   const limits = { ...kDefaultKeyedSyncLimits, ...options.limits };
   const host = options.host ?? '127.0.0.1';
   const handler = new KeyedHandler(options.tree, options.rows, limits);
   const server = createServer((req, res) => void handler.handle(req, res));
-  const timeout = options.requestTimeoutMs ?? 30_000;
-  server.requestTimeout = timeout;
-  server.headersTimeout = Math.min(timeout, 10_000);
-  server.keepAliveTimeout = 5_000;
-  server.maxConnections = 64;
-  server.setTimeout(timeout);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, close: () => closeServer(server) };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  boundServer(server, options.requestTimeoutMs ?? 30_000);
+  const port = await listen(server, options.port ?? 0, host);
+  return { url: urlOf(host, port), port, close: () => closeServer(server) };
 }
 
 class KeyedHandler {
@@ -100,7 +70,7 @@ class KeyedHandler {
       if (route !== `POST ${PATH_KV_NODES}` && route !== `POST ${PATH_KV_BUCKETS}` && route !== `POST ${PATH_KV_ROWS}`) {
         throw new HttpError(404, 'ERR_SYNC_NOT_FOUND', `no such endpoint: ${route}`);
       }
-      const body = await this.readJson(req);
+      const body = await readJsonBody(req, this.limits.maxRequestBytes);
       const bits = this.tree.params.bucketBits;
       const parse = <T>(fn: () => T): T => {
         try {
@@ -130,7 +100,7 @@ class KeyedHandler {
       if (answer.length > this.limits.maxRowBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `rows answer of ${answer.length} bytes, at most ${this.limits.maxRowBytes}: ask for fewer rows`);
       return this.send(res, answer);
     } catch (error) {
-      this.fail(res, error);
+      sendError(res, error);
     }
   }
 
@@ -150,33 +120,6 @@ class KeyedHandler {
 
   private send(res: ServerResponse, body: Buffer, type = 'application/octet-stream'): void {
     res.writeHead(200, { 'content-type': type, 'content-length': body.length });
-    res.end(body);
-  }
-
-  private async readJson(req: IncomingMessage): Promise<unknown> {
-    const max = this.limits.maxRequestBytes;
-    if (Number(req.headers['content-length'] ?? 0) > max) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body over ${max} bytes`);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      length += chunk.length;
-      if (length > max) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body over ${max} bytes`);
-      chunks.push(chunk);
-    }
-    try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', 'request body is not JSON');
-    }
-  }
-
-  private fail(res: ServerResponse, error: unknown): void {
-    const known = error instanceof HttpError;
-    const status = known ? error.status : 500;
-    const code = known ? error.code : error instanceof MerkleError ? error.code : 'ERR_SYNC_SERVER';
-    const body = Buffer.from(JSON.stringify({ error: { code, message: (error as Error).message } }));
-    if (res.headersSent) return void res.destroy();
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length, connection: 'close' });
     res.end(body);
   }
 }
