@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../src/keyed/lmdb-store.js';
 import { openKeyedTree } from '../../src/keyed/open.js';
+import { seededRandom } from '../helpers/reference.js';
 
 const kRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const kChild = path.join(kRoot, 'test', 'fixtures', 'keyed-crash-child.mjs');
@@ -36,24 +37,12 @@ interface Batch {
   readonly root: boolean;
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** Keys that are prefixes of each other (key-1, key-10, key-100) and non-ASCII ones. */
 const keyName = (i: number): string => (i % 7 === 0 ? `clé-${i}` : `key-${i}`);
 
 /** Batch n depends only on the seed and n, whichever child run applies it. */
 function makeBatch(n: number): Batch {
-  const random = generator(kSeed ^ Math.imul(n + 1, 0x9e3779b1));
+  const random = seededRandom(kSeed ^ Math.imul(n + 1, 0x9e3779b1));
   const size = random() < 0.1 ? 40 : 1 + Math.floor(random() * 6);
   const ops: Op[] = [];
   for (let j = 0; j < size; j++) {
@@ -148,7 +137,7 @@ describe('keyed tree on LMDB under SIGKILL', () => {
     expect(existsSync(kCompiled), `${kCompiled} is missing: run npm run build first`).toBe(true);
     const dir = path.join(scratch, 'tree');
     const planPath = path.join(scratch, 'plan.json');
-    const random = generator(kSeed);
+    const random = seededRandom(kSeed);
     const started = Date.now();
     /** The last batch the store holds (-1: none yet). */
     let last = -1;

@@ -49,7 +49,7 @@ export async function* jsonLinesRows(path: string): AsyncGenerator<TextRow> {
 }
 
 /**
- * csvFields splits CSV text (RFC 4180: fields in double quotes may hold commas, newlines and
+ * csvRecords splits CSV text (RFC 4180: fields in double quotes may hold commas, newlines and
  * doubled quotes) into records, carrying a quoted field across lines.
  */
 async function* csvRecords(path: string): AsyncGenerator<{ fields: string[]; line: number }> {

@@ -120,11 +120,16 @@ export async function syncKeyed(url: string, tree: KeyedTree, sink: RowSink, opt
       const answer = await peer.post(PATH_KV_BUCKETS, { root: meta.root, buckets: chunk }, { max: kDefaultKeyedSyncLimits.maxBucketBytes });
       const lists = decodeBuckets(answer, chunk.length, d);
       const hashes = h.bucketHashes(lists);
+      // Every key's bucket, in one kernel call for the whole answer.
+      const keyBuckets = h.buckets(lists.flat().map((e) => e.key));
+      let keyAt = 0;
       chunk.forEach((bucket, i) => {
         if (Buffer.compare(hashes.subarray(i * d, (i + 1) * d), differing.get(bucket)!) !== 0) throw new SyncVerifyError(`the peer's entry list of bucket ${bucket} does not hash to its bucket hash`);
         const sorted = lists[i]!.every((e, j) => j === 0 || Buffer.compare(lists[i]![j - 1]!.key, e.key) < 0);
         if (!sorted) throw new SyncVerifyError(`the peer's entry list of bucket ${bucket} is not in key order`);
-        if (!lists[i]!.every((e) => h.buckets([e.key])[0] === bucket)) throw new SyncVerifyError(`the peer's bucket ${bucket} holds a key of another bucket`);
+        const first = keyAt;
+        keyAt += lists[i]!.length;
+        if (!lists[i]!.every((_, j) => keyBuckets[first + j] === bucket)) throw new SyncVerifyError(`the peer's bucket ${bucket} holds a key of another bucket`);
       });
       remoteLists.push(...lists);
     }
