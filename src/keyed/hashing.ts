@@ -6,6 +6,7 @@
  */
 import { NO_PREFIX, type HashKernel } from '../hash/types.js';
 import { bucketOfToken, entryMessageLength, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, kTokenPrefix, writeEntryMessage } from './encoding.js';
+import { encodeRecords, recordOffsets } from './records.js';
 import type { KeyedEntry } from './store.js';
 
 export class KeyedHasher {
@@ -72,10 +73,40 @@ export class KeyedHasher {
    * bucket leaf hashes, concatenated.
    */
   bucketHashes(groups: readonly (readonly KeyedEntry[])[]): Uint8Array {
-    const counts = groups.map((entries) => entries.length);
-    const leaves = this.entryLeaves(groups.flat());
-    const subroots = this.innerRoots(leaves, counts);
-    return this.bucketLeaves(counts, subroots);
+    return this.recordsHashes(groups.map((entries) => encodeRecords(entries, this.digestSize)));
+  }
+
+  /**
+   * recordsHashes hashes whole buckets given as packed records (records.ts): all entry leaves
+   * in one `hashSpans` straight over the records' bytes, then the inner trees, then the bucket
+   * leaves. Returns the bucket leaf hashes, concatenated.
+   */
+  recordsHashes(buckets: readonly Uint8Array[]): Uint8Array {
+    const d = this.digestSize;
+    const counts: number[] = [];
+    const spans: Uint32Array[] = [];
+    let total = 0;
+    let entries = 0;
+    for (const records of buckets) {
+      const offsets = recordOffsets(records, d);
+      counts.push(offsets.length - 1);
+      spans.push(offsets);
+      total += records.length;
+      entries += offsets.length - 1;
+    }
+    const data = Buffer.allocUnsafe(total);
+    const offsets = new Uint32Array(entries + 1);
+    let at = 0;
+    let entry = 0;
+    buckets.forEach((records, i) => {
+      data.set(records, at);
+      const own = spans[i]!;
+      for (let k = 1; k < own.length; k++) offsets[++entry] = at + own[k]!;
+      at += records.length;
+    });
+    const leaves = new Uint8Array(entries * d);
+    if (entries > 0) this.kernel.hashSpans(data, offsets, kEntryPrefix, leaves);
+    return this.bucketLeaves(counts, this.innerRoots(leaves, counts));
   }
 
   /**

@@ -5,14 +5,15 @@
  * (LMDB's own convention, set explicitly: lmdb-js would otherwise pick file or directory from
  * whether the name has an extension). A directory is one thing to copy, move or delete.
  *
- * Four named databases, binary keys and values:
- *   entries   bucket (4 bytes, big-endian) ‖ key  →  value digest
- *   buckets   bucket                             →  saved bucket hash
- *   dirty     bucket                             →  empty (the bucket was written since saved)
+ * Four named databases, binary keys and values, keyed by the bucket number (4 bytes, big-endian,
+ * so LMDB's memcmp order is bucket order):
+ *   entries   bucket  →  the bucket's packed records (records.ts), absent when it is empty
+ *   buckets   bucket  →  saved bucket hash
+ *   dirty     bucket  →  empty (the bucket was written since its hash was saved)
  *   meta      format, hash, bucketBits, salt, count
- * LMDB orders keys by memcmp, shorter first on a common prefix (lmdb-js installs its own
- * comparator only for its default key encoding, not for `binary`), so the big-endian prefix
- * gives bucket order, then Buffer.compare order of keys within a bucket.
+ * One value per bucket, not per entry: a write is one read and one put of its bucket, a flush
+ * reads each dirty bucket with one lookup, and a rebuild streams 2^bucketBits values.
+ * Records read back are checked (well-formed, keys in order) before anything uses them.
  *
  * Durability: every write method is one `transactionSync` with lmdb-js's default flags
  * (abortable, committed and flushed before it returns), on an environment opened with
@@ -28,9 +29,13 @@ import { accessSync, closeSync, constants, fstatSync, openSync, readSync, readdi
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { InputError } from '../errors.js';
-import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
+import { kMaxKeyBytes } from './encoding.js';
+import { digestSizeOf } from './params.js';
+import { applyToRecords, findDigest, groupByBucket, recordsProblem } from './records.js';
+import type { BucketedWrite, KeyedParams, KeyedStore } from './store.js';
 
-const kFormat = 1;
+/** Format 2: one value of packed records per bucket (format 1 had one value per entry). */
+const kFormat = 2;
 /** Every database a keyed tree's environment holds: any other name means it is not one. */
 const kDbNames = ['entries', 'buckets', 'dirty', 'meta'] as const;
 const kMetaFormat = Buffer.from('format');
@@ -48,13 +53,6 @@ function bucketKey(bucket: number): Buffer {
   const key = Buffer.allocUnsafe(4);
   key.writeUInt32BE(bucket);
   return key;
-}
-
-function entryKey(bucket: number, key: Uint8Array): Buffer {
-  const bytes = Buffer.allocUnsafe(4 + key.length);
-  bytes.writeUInt32BE(bucket);
-  bytes.set(key, 4);
-  return bytes;
 }
 
 /** The big-endian uint32 at `at`. (lmdb-js hands back Buffers today; this needs only bytes.) */
@@ -144,6 +142,7 @@ export class LmdbStore implements KeyedStore {
   private readonly dirtyDb: BinaryDb;
   private readonly metaDb: BinaryDb;
   private closed = false;
+  private cachedDigestSize: number | undefined;
 
   /** Use openLmdbStore: it checks the path and the environment's contents first. */
   constructor(
@@ -189,43 +188,42 @@ export class LmdbStore implements KeyedStore {
   }
 
   get(bucket: number, key: Uint8Array): Uint8Array | undefined {
+    return findDigest(this.bucketRecords(bucket), key, this.digestSize());
+  }
+
+  bucketRecords(bucket: number): Uint8Array {
     this.assertOpen();
     // get (not getBinaryFast, whose buffer the next read overwrites) returns a fresh copy.
-    const digest = this.entriesDb.get(entryKey(bucket, key));
-    return digest === undefined ? undefined : plain(digest);
+    const records = this.entriesDb.get(bucketKey(bucket));
+    return records === undefined ? kEmpty : this.checked(bucket, records);
   }
 
-  bucketEntries(bucket: number): KeyedEntry[] {
-    return Array.from(this.entries(bucket, bucket + 1), ({ key, digest }) => ({ key, digest }));
-  }
-
-  *entries(firstBucket: number, endBucket: number): IterableIterator<KeyedEntry & { readonly bucket: number }> {
+  *records(firstBucket: number, endBucket: number): IterableIterator<{ readonly bucket: number; readonly records: Uint8Array }> {
     this.assertOpen();
     if (endBucket <= firstBucket) return;
     // A bucket number past 32 bits has no 4-byte key: such a range runs to the end.
     const end = endBucket > 0xffffffff ? undefined : bucketKey(endBucket);
     for (const { key, value } of this.entriesDb.getRange({ start: bucketKey(firstBucket), end })) {
-      // Range keys and values are fresh copies (lmdb-js slices them out of its shared buffer).
-      yield { bucket: u32(key), key: plain(key, 4), digest: plain(value) };
+      // Range values are fresh copies (lmdb-js slices them out of its shared buffer).
+      const bucket = u32(key);
+      yield { bucket, records: this.checked(bucket, value) };
     }
   }
 
   apply(writes: readonly BucketedWrite[]): void {
     this.assertOpen();
     if (writes.length === 0) return;
+    const digestSize = this.digestSize();
     this.root.transactionSync(() => {
-      // Reads inside the transaction see its own writes, so repeated keys in one batch count right.
       let count = this.count();
-      const touched = new Set<number>();
-      for (const write of writes) {
-        const key = entryKey(write.bucket, write.key);
-        if (write.type === 'put') {
-          if (!this.entriesDb.doesExist(key)) count++;
-          this.entriesDb.putSync(key, write.digest);
-        } else if (this.entriesDb.removeSync(key)) count--;
-        touched.add(write.bucket);
+      for (const [bucket, group] of groupByBucket(writes)) {
+        const key = bucketKey(bucket);
+        const { records, added } = applyToRecords(this.bucketRecords(bucket), group, digestSize);
+        if (records.length === 0) this.entriesDb.removeSync(key);
+        else this.entriesDb.putSync(key, records);
+        count += added;
+        this.dirtyDb.putSync(key, kEmpty);
       }
-      for (const bucket of touched) this.dirtyDb.putSync(bucketKey(bucket), kEmpty);
       this.metaDb.putSync(kMetaCount, encodeCount(count));
     });
   }
@@ -281,6 +279,22 @@ export class LmdbStore implements KeyedStore {
     this.closed = true;
     // With no asynchronous writes pending, lmdb-js closes the environment before returning.
     void this.root.close();
+  }
+
+  /** checked refuses records that are not well-formed: the store was damaged or written by something else. */
+  private checked(bucket: number, records: Uint8Array): Uint8Array {
+    const problem = recordsProblem(records, this.digestSize(), kMaxKeyBytes);
+    if (problem !== undefined) throw new InputError(`the LMDB store at ${this.path} is damaged: bucket ${bucket}: ${problem}`);
+    return plain(records);
+  }
+
+  private digestSize(): number {
+    if (this.cachedDigestSize === undefined) {
+      const params = this.readParams();
+      if (params === undefined) throw new Error(`LmdbStore ${this.path}: writeParams must come before any write`);
+      this.cachedDigestSize = digestSizeOf(params);
+    }
+    return this.cachedDigestSize;
   }
 
   private assertOpen(): void {

@@ -1,25 +1,18 @@
 /**
  * MemoryStore keeps a keyed tree's entries in process memory: for tests, small sets and trees
- * rebuilt from another source on every start. Each bucket is a key-sorted array, so a bucket's
- * entries come out sorted with no work and a write is a binary search and a splice.
+ * rebuilt from another source on every start. Each occupied bucket is one packed buffer of
+ * records (records.ts), so a million entries are 2^bucketBits objects for the collector, not
+ * millions.
  */
-import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
+import { digestSizeOf } from './params.js';
+import { applyToRecords, findDigest, groupByBucket } from './records.js';
+import type { BucketedWrite, KeyedParams, KeyedStore } from './store.js';
 
-/** Index of the first entry whose key is >= key (entries.length if none). */
-function lowerBound(entries: readonly KeyedEntry[], key: Uint8Array): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (Buffer.compare(entries[mid]!.key, key) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
+const kEmpty = new Uint8Array(0);
 
 export class MemoryStore implements KeyedStore {
   private params: KeyedParams | undefined;
-  private readonly buckets = new Map<number, KeyedEntry[]>();
+  private readonly buckets = new Map<number, Uint8Array>();
   private readonly dirty = new Set<number>();
   private saved = new Map<number, Uint8Array>();
   private entryCount = 0;
@@ -37,46 +30,32 @@ export class MemoryStore implements KeyedStore {
   }
 
   get(bucket: number, key: Uint8Array): Uint8Array | undefined {
-    const entries = this.buckets.get(bucket);
-    if (entries === undefined) return undefined;
-    const at = lowerBound(entries, key);
-    const found = entries[at];
-    return found !== undefined && Buffer.compare(found.key, key) === 0 ? found.digest : undefined;
+    const records = this.buckets.get(bucket);
+    return records === undefined ? undefined : findDigest(records, key, this.digestSize());
   }
 
-  bucketEntries(bucket: number): KeyedEntry[] {
-    return [...(this.buckets.get(bucket) ?? [])];
+  bucketRecords(bucket: number): Uint8Array {
+    return this.buckets.get(bucket) ?? kEmpty;
   }
 
-  *entries(firstBucket: number, endBucket: number): IterableIterator<KeyedEntry & { readonly bucket: number }> {
+  *records(firstBucket: number, endBucket: number): IterableIterator<{ readonly bucket: number; readonly records: Uint8Array }> {
     const occupied = [...this.buckets.keys()].filter((b) => b >= firstBucket && b < endBucket).sort((a, b) => a - b);
     for (const bucket of occupied) {
-      for (const entry of this.buckets.get(bucket) ?? []) yield { bucket, key: entry.key, digest: entry.digest };
+      const records = this.buckets.get(bucket);
+      if (records !== undefined) yield { bucket, records };
     }
   }
 
   apply(writes: readonly BucketedWrite[]): void {
-    for (const write of writes) {
-      let entries = this.buckets.get(write.bucket);
-      const at = entries === undefined ? 0 : lowerBound(entries, write.key);
-      const exists = entries !== undefined && at < entries.length && Buffer.compare(entries[at]!.key, write.key) === 0;
-      if (write.type === 'put') {
-        // Copies: the caller may reuse its buffers after the call returns. Buffer.from takes
-        // small copies from Node's shared pool, where a typed-array slice would allocate an
-        // ArrayBuffer per entry (and the collector would sweep each one).
-        const entry = { key: Buffer.from(write.key), digest: Buffer.from(write.digest) };
-        if (entries === undefined) this.buckets.set(write.bucket, (entries = []));
-        if (exists) entries[at] = entry;
-        else {
-          entries.splice(at, 0, entry);
-          this.entryCount++;
-        }
-      } else if (exists) {
-        entries!.splice(at, 1);
-        this.entryCount--;
-        if (entries!.length === 0) this.buckets.delete(write.bucket);
-      }
-      this.dirty.add(write.bucket);
+    const digestSize = this.digestSize();
+    // Edits build new buffers (the records are never changed in place), so a caller holding
+    // a bucket's records keeps what it read, and the caller's key and digest buffers are copied.
+    for (const [bucket, group] of groupByBucket(writes)) {
+      const { records, added } = applyToRecords(this.buckets.get(bucket) ?? kEmpty, group, digestSize);
+      if (records.length === 0) this.buckets.delete(bucket);
+      else this.buckets.set(bucket, records);
+      this.entryCount += added;
+      this.dirty.add(bucket);
     }
   }
 
@@ -103,4 +82,9 @@ export class MemoryStore implements KeyedStore {
   }
 
   close(): void {}
+
+  private digestSize(): number {
+    if (this.params === undefined) throw new Error('MemoryStore: writeParams must come before any write');
+    return digestSizeOf(this.params);
+  }
 }

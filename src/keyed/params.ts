@@ -39,3 +39,8 @@ export function sameParams(a: KeyedParams, b: KeyedParams): boolean {
 export function describeParams(p: KeyedParams): string {
   return `hash ${p.hash}, ${p.bucketBits} bucket bits, salt ${p.salt.length === 0 ? 'none' : Buffer.from(p.salt).toString('hex')}`;
 }
+
+/** digestSizeOf is the size of the value digests and node hashes of a tree with `params`. */
+export function digestSizeOf(params: KeyedParams): number {
+  return kHashInfo[params.hash as HashName].digestSize;
+}

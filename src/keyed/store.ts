@@ -4,8 +4,9 @@
  * writes all at once or not at all. Stores are synchronous: an embedded database (LMDB) answers
  * a read from its memory map, and a write batch is one transaction.
  *
- * Entries are addressed by (bucket, key). Within a bucket, entries are sorted by key bytes
- * (unsigned, shorter first on a common prefix: Buffer.compare order).
+ * Entries are addressed by (bucket, key). A bucket is kept as one buffer of packed records
+ * (records.ts), sorted by key bytes (unsigned, shorter first on a common prefix: Buffer.compare
+ * order), which every store edits with the same functions.
  */
 
 /** The parameters that fix a keyed tree's shape and hashes; stored once, at creation. */
@@ -39,15 +40,16 @@ export interface KeyedStore {
   count(): number;
   /** The digest stored for `key` in `bucket`, or undefined. */
   get(bucket: number, key: Uint8Array): Uint8Array | undefined;
-  /** The entries of one bucket, sorted by key. */
-  bucketEntries(bucket: number): KeyedEntry[];
-  /** Entries of buckets [firstBucket, endBucket), in bucket order then key order, lazily. */
-  entries(firstBucket: number, endBucket: number): IterableIterator<KeyedEntry & { readonly bucket: number }>;
+  /** One bucket's entries as packed records (records.ts), sorted by key; empty if none. */
+  bucketRecords(bucket: number): Uint8Array;
+  /** The occupied buckets of [firstBucket, endBucket) with their records, in bucket order, lazily. */
+  records(firstBucket: number, endBucket: number): IterableIterator<{ readonly bucket: number; readonly records: Uint8Array }>;
 
   /**
    * apply performs `writes` in order, atomically and durably (for a persistent store: in one
    * transaction, committed before it returns), and records every touched bucket as dirty in the
    * same transaction. A put replaces the key's digest; a delete of an absent key does nothing.
+   * Called only after writeParams: digests are the size of the parameters' hash.
    */
   apply(writes: readonly BucketedWrite[]): void;
 

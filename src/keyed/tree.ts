@@ -16,6 +16,7 @@ import { buildLevels } from '../tree/build.js';
 import { inclusionProofNodes } from '../tree/proof.js';
 import { kMaxKeyBytes } from './encoding.js';
 import type { KeyedHasher } from './hashing.js';
+import { decodeRecords } from './records.js';
 import { kKeyProofVersion, type KeyProof, type ProvenEntry } from './proof.js';
 import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
 
@@ -195,13 +196,15 @@ export class KeyedTree {
   /** bucketEntries returns one bucket's entries, sorted by key. */
   bucketEntries(bucket: number): KeyedEntry[] {
     this.assertOpen();
-    return this.store.bucketEntries(bucket);
+    return decodeRecords(this.store.bucketRecords(bucket), this.digestSize);
   }
 
   /** entries streams the entries of `range` (default: all), in bucket order then key order. */
-  entries(range: BucketRange = { first: 0, end: this.bucketCount }): IterableIterator<KeyedEntry & { readonly bucket: number }> {
+  *entries(range: BucketRange = { first: 0, end: this.bucketCount }): IterableIterator<KeyedEntry & { readonly bucket: number }> {
     this.assertOpen();
-    return this.store.entries(range.first, range.end);
+    for (const { bucket, records } of this.store.records(range.first, range.end)) {
+      for (const entry of decodeRecords(records, this.digestSize)) yield { bucket, ...entry };
+    }
   }
 
   /**
@@ -215,7 +218,7 @@ export class KeyedTree {
     checkKey(keyBytes, 'proveKey');
     const d = this.digestSize;
     const bucket = this.hasher.buckets([keyBytes])[0]!;
-    const entries = this.store.bucketEntries(bucket);
+    const entries = this.bucketEntries(bucket);
     const leaves = this.hasher.entryLeaves(entries);
     const inner = buildLevels(leaves, entries.length, this.innerHasher, 'carry');
     const prove = (index: number): ProvenEntry => ({
@@ -276,31 +279,28 @@ export class KeyedTree {
     this.store.close();
   }
 
-  /** rebuiltLevels hashes all entries afresh, streaming them bucket by bucket in batches. */
+  /** rebuiltLevels hashes all entries afresh, streaming the buckets in batches. */
   private rebuiltLevels(): Uint8Array[] {
     this.assertOpen();
     const d = this.digestSize;
     const hashes = new Uint8Array(this.bucketCount * d);
     for (let b = 0; b < this.bucketCount; b++) hashes.set(this.hasher.emptyBucket, b * d);
-    // Batches of ~64k entries keep memory bounded and kernel calls large.
-    let groups: KeyedEntry[][] = [];
-    let groupBuckets: number[] = [];
+    // Batches of ~4 MiB of records keep memory bounded and kernel calls large.
+    let batch: Uint8Array[] = [];
+    let batchBuckets: number[] = [];
     let pending = 0;
     const drain = () => {
-      const batch = this.hasher.bucketHashes(groups);
-      groupBuckets.forEach((bucket, i) => hashes.set(batch.subarray(i * d, (i + 1) * d), bucket * d));
-      groups = [];
-      groupBuckets = [];
+      const batchHashes = this.hasher.recordsHashes(batch);
+      batchBuckets.forEach((bucket, i) => hashes.set(batchHashes.subarray(i * d, (i + 1) * d), bucket * d));
+      batch = [];
+      batchBuckets = [];
       pending = 0;
     };
-    for (const entry of this.store.entries(0, this.bucketCount)) {
-      if (groupBuckets.at(-1) !== entry.bucket) {
-        if (pending >= 65536) drain();
-        groupBuckets.push(entry.bucket);
-        groups.push([]);
-      }
-      groups.at(-1)!.push({ key: entry.key, digest: entry.digest });
-      pending++;
+    for (const { bucket, records } of this.store.records(0, this.bucketCount)) {
+      batch.push(records);
+      batchBuckets.push(bucket);
+      pending += records.length;
+      if (pending >= 4 << 20) drain();
     }
     drain();
     const levels = [hashes];
@@ -318,7 +318,7 @@ export class KeyedTree {
     if (this.dirty.size === 0) return;
     const d = this.digestSize;
     const buckets = [...this.dirty].sort((a, b) => a - b);
-    const hashes = this.hasher.bucketHashes(buckets.map((bucket) => this.store.bucketEntries(bucket)));
+    const hashes = this.hasher.recordsHashes(buckets.map((bucket) => this.store.bucketRecords(bucket)));
     this.store.saveBucketHashes(buckets, hashes);
     buckets.forEach((bucket, i) => this.levels[0]!.set(hashes.subarray(i * d, (i + 1) * d), bucket * d));
     this.dirty.clear();

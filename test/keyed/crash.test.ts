@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLmdbStore } from '../../src/keyed/lmdb-store.js';
 import { openKeyedTree } from '../../src/keyed/open.js';
+import { decodeRecords } from '../../src/keyed/records.js';
 import { seededRandom } from '../helpers/reference.js';
 
 const kRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -161,7 +162,7 @@ describe('keyed tree on LMDB under SIGKILL', () => {
       if (round % 2 === 1) {
         const store = openLmdbStore(dir);
         try {
-          entries = Array.from(store.entries(0, 2 ** kOptions.bucketBits), (e) => `${hex(e.key)}=${hex(e.digest)}`);
+          entries = Array.from(store.records(0, 2 ** kOptions.bucketBits)).flatMap(({ records }) => decodeRecords(records, 32).map((e) => `${hex(e.key)}=${hex(e.digest)}`));
           expect(store.count(), `round ${round}: entry count`).toBe(entries.length);
         } finally {
           store.close();

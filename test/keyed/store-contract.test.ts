@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { openLmdbStore } from '../../src/keyed/lmdb-store.js';
 import { MemoryStore } from '../../src/keyed/memory-store.js';
+import { decodeRecords } from '../../src/keyed/records.js';
 import type { BucketedWrite, KeyedParams, KeyedStore } from '../../src/keyed/store.js';
 
 const kDigestSize = 32;
@@ -29,7 +30,11 @@ const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const digest = (n: number): Uint8Array => new Uint8Array(kDigestSize).fill(n & 0xff);
 const put = (bucket: number, key: Uint8Array | string, n: number): BucketedWrite => ({ type: 'put', bucket, key: typeof key === 'string' ? Buffer.from(key) : key, digest: digest(n) });
 const del = (bucket: number, key: Uint8Array | string): BucketedWrite => ({ type: 'delete', bucket, key: typeof key === 'string' ? Buffer.from(key) : key });
-const listed = (store: KeyedStore, first = 0, end = kBuckets): string[] => Array.from(store.entries(first, end), (e) => `${e.bucket}:${hex(e.key)}=${hex(e.digest)}`);
+/** The entries of buckets [first, end), decoded from the store's records. */
+const entriesOf = (store: KeyedStore, first = 0, end = kBuckets) =>
+  Array.from(store.records(first, end)).flatMap(({ bucket, records }) => decodeRecords(records, kDigestSize).map((e) => ({ bucket, ...e })));
+const bucketEntries = (store: KeyedStore, bucket: number) => decodeRecords(store.bucketRecords(bucket), kDigestSize);
+const listed = (store: KeyedStore, first = 0, end = kBuckets): string[] => entriesOf(store, first, end).map((e) => `${e.bucket}:${hex(e.key)}=${hex(e.digest)}`);
 
 interface Kind {
   readonly name: string;
@@ -121,9 +126,9 @@ describe.each(kKinds)('KeyedStore contract: $name', (kind) => {
       store.apply(shuffled.slice(10).map(({ key }, i) => put(5, key, i + 10)));
       store.apply([put(4, bytes(0xff), 1), put(6, bytes(0), 1)]); // neighbours must not leak in
       const want = [...keys].sort(Buffer.compare).map((key) => hex(key));
-      expect(store.bucketEntries(5).map((e) => hex(e.key))).toEqual(want);
-      expect(store.bucketEntries(5).every((e) => e.digest.length === kDigestSize)).toBe(true);
-      expect(store.bucketEntries(9)).toEqual([]);
+      expect(bucketEntries(store, 5).map((e) => hex(e.key))).toEqual(want);
+      expect(bucketEntries(store, 5).every((e) => e.digest.length === kDigestSize)).toBe(true);
+      expect(bucketEntries(store, 9)).toEqual([]);
       expect(store.count()).toBe(keys.length + 2);
     });
   });
@@ -141,7 +146,7 @@ describe.each(kKinds)('KeyedStore contract: $name', (kind) => {
       expect(listed(store, 4, 4)).toEqual([]);
       expect(listed(store, 9, 15)).toEqual([]);
       // Lazily: stopping early is fine, and a later listing still works.
-      const iterator = store.entries(0, kBuckets);
+      const iterator = store.records(0, kBuckets);
       expect(iterator.next().done).toBe(false);
       iterator.return?.();
       expect(listed(store)).toEqual(sorted);
@@ -213,7 +218,7 @@ describe.each(kKinds)('KeyedStore contract: $name', (kind) => {
 
       store.apply([put(3, 'key-2', 2), put(4, 'key-3', 3)]);
       const first = store.get(3, Buffer.from('key-1'))!;
-      const entries = store.bucketEntries(3);
+      const entries = bucketEntries(store, 3);
       // Further reads of every kind must not change what was handed out.
       store.get(3, Buffer.from('key-2'));
       store.get(4, Buffer.from('key-3'));
@@ -252,8 +257,8 @@ describe('LmdbStore', () => {
     withStore(kKinds[1]!, (store) => {
       store.apply([put(0, new Uint8Array(1024).fill(1), 1)]);
       expect(store.count()).toBe(1);
-      // 4 + 1975 bytes is past lmdb's key limit (1978): the write fails inside the batch.
-      expect(() => store.apply([put(0, 'before', 2), put(0, new Uint8Array(1975), 3), put(0, 'after', 4)])).toThrow();
+      // A bucket past 32 bits has no key: the write fails inside the transaction, after bucket 0's.
+      expect(() => store.apply([put(0, 'before', 2), put(2 ** 32, 'x', 3), put(0, 'after', 4)])).toThrow();
       expect(store.count()).toBe(1);
       expect(store.get(0, Buffer.from('before'))).toBeUndefined();
       expect(store.bucketHashes(kDigestSize).dirty).toEqual([0]);
@@ -304,6 +309,41 @@ describe('LmdbStore', () => {
     const store = openLmdbStore(empty);
     expect(store.readParams()).toBeUndefined();
     store.close();
+  });
+
+  it('refuses damaged records by bucket and reason, and a store of format 1', () => {
+    const dir = newDir();
+    const store = openLmdbStore(dir);
+    store.writeParams(kParams);
+    store.apply([put(1, 'a', 1), put(2, 'a', 2), put(3, 'a', 3), put(3, 'b', 4)]);
+    store.close();
+    const env = open({ path: dir, noSubdir: false, maxDbs: 8 });
+    const entries = env.openDB('entries', { keyEncoding: 'binary', encoding: 'binary' });
+    const bucket = (b: number) => Buffer.from([0, 0, 0, b]);
+    const good = Buffer.from(entries.get(bucket(3)) as Uint8Array);
+    entries.putSync(bucket(1), good.subarray(0, 10)); // cut short
+    const swapped = Buffer.concat([good.subarray(good.length / 2), good.subarray(0, good.length / 2)]);
+    entries.putSync(bucket(3), swapped); // keys out of order
+    const huge = Buffer.from(good);
+    huge.writeUInt32BE(0x7fffffff, 0);
+    entries.putSync(bucket(2), huge); // a key longer than any key
+    void env.close();
+    const damaged = openLmdbStore(dir);
+    try {
+      expect(() => damaged.bucketRecords(1)).toThrow(/damaged: bucket 1: a record at byte 0 is cut short/);
+      expect(() => damaged.get(2, Buffer.from('a'))).toThrow(/damaged: bucket 2: the record at byte 0 claims a key of 2147483647 bytes/);
+      expect(() => Array.from(damaged.records(3, 4))).toThrow(/damaged: bucket 3: the keys at bytes 0 and 37 are out of order/);
+      expect(() => damaged.apply([put(3, 'c', 5)])).toThrow(InputError);
+      expect(hex(damaged.bucketRecords(4))).toBe('');
+    } finally {
+      damaged.close();
+    }
+
+    const old = newDir();
+    const oldEnv = open({ path: old, noSubdir: false, maxDbs: 8 });
+    oldEnv.openDB('meta', { keyEncoding: 'binary', encoding: 'binary' }).putSync(Buffer.from('format'), Buffer.from([0, 0, 0, 1]));
+    void oldEnv.close();
+    expect(() => openLmdbStore(old)).toThrow(/format 1; this build reads format 2/);
   });
 
   it('shares one environment between stores of one path, and refuses use after close', () => {
@@ -393,7 +433,7 @@ describe('LmdbStore against MemoryStore', () => {
             expect(listed(lmdb, 0, 8)).toEqual(listed(reference, 0, 8));
             expect(listed(lmdb, 2, 5)).toEqual(listed(reference, 2, 5));
             for (let bucket = 0; bucket < 8; bucket++) {
-              expect(lmdb.bucketEntries(bucket).map((e) => hex(e.key))).toEqual(reference.bucketEntries(bucket).map((e) => hex(e.key)));
+              expect(bucketEntries(lmdb, bucket).map((e) => hex(e.key))).toEqual(bucketEntries(reference, bucket).map((e) => hex(e.key)));
             }
             if (step.op === 'apply') {
               for (const write of step.writes) expect(hex(lmdb.get(write.bucket, write.key))).toBe(hex(reference.get(write.bucket, write.key)));
