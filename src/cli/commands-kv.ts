@@ -371,16 +371,22 @@ const sync: Command = {
   name: 'sync',
   summary: "repair a SQLite table from a peer's keyed tree, moving only the differing rows",
   positionals: [1, 1],
-  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, json: { type: 'boolean' }, ...kShapeOptions },
-  help: `Usage: merkle kv sync URL --sqlite DB --table T --key-column C [--root HEX] [--levels-per-trip K] [--json]
+  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, root: { type: 'string' }, method: { type: 'string' }, 'fingerprint-bytes': { type: 'string' }, 'levels-per-trip': { type: 'string' }, json: { type: 'boolean' }, ...kShapeOptions },
+  help: `Usage: merkle kv sync URL --sqlite DB --table T --key-column C [--root HEX] [--json]
+                      [--method fingerprints|walk] [--fingerprint-bytes F] [--levels-per-trip K]
                       [--bucket-bits N] [--hash H] [--salt TEXT]
 
-Builds the keyed tree of the local table, walks the peer's tree (at URL, from 'merkle kv serve')
-into differing nodes only, fetches the (key, digest) lists of differing buckets and then exactly
-the differing rows, each verified against the peer's tree, and applies the upserts and deletes
-in one transaction. --root refuses a peer whose root is not the one you trust.
-  --json   print { root, roundTrips, payloadBytes, wireBytes, differingBuckets, nodesFetched,
-           rowsPut, rowsDeleted, rowBytes }
+Builds the keyed tree of the local table and repairs it from the peer's (at URL, from
+'merkle kv serve'), moving exactly the differing rows, and applies the upserts and deletes in
+one transaction. --root refuses a peer whose root is not the one you trust.
+  --method fingerprints   (default) three round trips: truncated node and entry hashes find
+                          the differing entries, then their rows; the result must give the
+                          peer's root before anything is written, else the walk runs
+  --method walk           full node hashes, each checked against its parent, K levels per
+                          round trip (--levels-per-trip, default 4), then bucket lists, then rows
+  --fingerprint-bytes F   bytes per fingerprint, 2 to 32 (default 3)
+  --json   print { root, method, fallback?, roundTrips, payloadBytes, wireBytes,
+           differingBuckets, nodesFetched, rowsPut, rowsDeleted, rowBytes }
 `,
   async run(values, [url]) {
     const source = sqliteOptions(values, 'sync');
@@ -388,14 +394,25 @@ in one transaction. --root refuses a peer whose root is not the one you trust.
     if (tripsText !== undefined && !(/^\d+$/.test(tripsText) && Number(tripsText) >= 1 && Number(tripsText) <= 12)) {
       throw new InputError(`--levels-per-trip must be a whole number from 1 to 12, got ${JSON.stringify(tripsText)}`);
     }
+    const method = values.method as string | undefined;
+    if (method !== undefined && method !== 'fingerprints' && method !== 'walk') throw new InputError(`--method must be fingerprints or walk, got ${JSON.stringify(method)}`);
+    const fingerprintText = values['fingerprint-bytes'] as string | undefined;
+    if (fingerprintText !== undefined && !(/^\d+$/.test(fingerprintText) && Number(fingerprintText) >= 2 && Number(fingerprintText) <= 32)) {
+      throw new InputError(`--fingerprint-bytes must be a whole number from 2 to 32, got ${JSON.stringify(fingerprintText)}`);
+    }
     const tree = await treeOfTable(values, source);
     const { SqliteReplica } = await import('../keyed/sources/sqlite-replica.js');
     const { syncKeyed } = await import('../keyed/sync/client.js');
     const target = await SqliteReplica.open(source, true);
     try {
-      const report = await syncKeyed(url!, tree, target, { expectedRoot: values.root as string | undefined, levelsPerTrip: tripsText === undefined ? undefined : Number(tripsText) });
+      const report = await syncKeyed(url!, tree, target, {
+        expectedRoot: values.root as string | undefined,
+        method,
+        fingerprintBytes: fingerprintText === undefined ? undefined : Number(fingerprintText),
+        levelsPerTrip: tripsText === undefined ? undefined : Number(tripsText),
+      });
       if (values.json) printJson(report);
-      else writeOut(`${report.root}\n${report.rowsPut} rows written, ${report.rowsDeleted} deleted; ${report.roundTrips} round trips, ${report.wireBytes} bytes on the wire (rows alone: ${report.rowBytes})\n`);
+      else writeOut(`${report.root}\n${report.rowsPut} rows written, ${report.rowsDeleted} deleted; ${report.roundTrips} round trips (${report.method}${report.fallback === undefined ? '' : `: ${report.fallback}`}), ${report.wireBytes} bytes on the wire (rows alone: ${report.rowBytes})\n`);
       return EXIT_OK;
     } finally {
       target.close();

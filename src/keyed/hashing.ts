@@ -82,6 +82,12 @@ export class KeyedHasher {
    * leaves. Returns the bucket leaf hashes, concatenated.
    */
   recordsHashes(buckets: readonly Uint8Array[]): Uint8Array {
+    const { leaves, counts } = this.recordLeaves(buckets);
+    return this.bucketLeaves(counts, this.innerRoots(leaves, counts));
+  }
+
+  /** recordLeaves returns the entry leaf hashes of every bucket's records (in one kernel call), and each bucket's count. */
+  recordLeaves(buckets: readonly Uint8Array[]): { leaves: Uint8Array; counts: number[] } {
     const d = this.digestSize;
     const counts: number[] = [];
     const spans: Uint32Array[] = [];
@@ -106,7 +112,7 @@ export class KeyedHasher {
     });
     const leaves = new Uint8Array(entries * d);
     if (entries > 0) this.kernel.hashSpans(data, offsets, kEntryPrefix, leaves);
-    return this.bucketLeaves(counts, this.innerRoots(leaves, counts));
+    return { leaves, counts };
   }
 
   /**

@@ -16,7 +16,7 @@ import { buildLevels } from '../tree/build.js';
 import { inclusionProofNodes } from '../tree/proof.js';
 import { kMaxKeyBytes } from './encoding.js';
 import type { KeyedHasher } from './hashing.js';
-import { decodeRecords } from './records.js';
+import { applyToRecords, decodeRecords, groupByBucket } from './records.js';
 import { kKeyProofVersion, type KeyProof, type ProvenEntry } from './proof.js';
 import type { BucketedWrite, KeyedEntry, KeyedParams, KeyedStore } from './store.js';
 
@@ -106,6 +106,38 @@ export class KeyedTree {
    */
   batch(ops: readonly KeyedOp[]): void {
     this.assertOpen();
+    const writes = this.writesOf(ops);
+    this.store.apply(writes);
+    for (const write of writes) this.dirty.add(write.bucket);
+  }
+
+  /**
+   * rootAfter returns the root the tree would have after `ops`, and writes nothing: a repair
+   * checks what it fetched against the peer's root this way before it applies any of it.
+   */
+  rootAfter(ops: readonly KeyedOp[]): Uint8Array {
+    this.flush();
+    const d = this.digestSize;
+    const groups = groupByBucket(this.writesOf(ops));
+    const buckets = [...groups.keys()];
+    const hashes = this.hasher.recordsHashes(buckets.map((b) => applyToRecords(this.store.bucketRecords(b), groups.get(b)!, d).records));
+    let changed = new Map(buckets.map((b, i) => [b, hashes.subarray(i * d, (i + 1) * d)]));
+    for (let level = 1; level <= this.params.bucketBits; level++) {
+      const parents = [...new Set([...changed.keys()].map((i) => i >>> 1))];
+      const below = this.levels[level - 1]!;
+      const pairs = new Uint8Array(parents.length * 2 * d);
+      parents.forEach((p, i) => {
+        for (const child of [2 * p, 2 * p + 1]) pairs.set(changed.get(child) ?? below.subarray(child * d, (child + 1) * d), (2 * i + child - 2 * p) * d);
+      });
+      const out = new Uint8Array(parents.length * d);
+      this.hasher.parents(pairs, parents.length, out);
+      changed = new Map(parents.map((p, i) => [p, out.subarray(i * d, (i + 1) * d)]));
+    }
+    return this.hasher.sealedRoot(changed.get(0) ?? this.levels[this.params.bucketBits]!);
+  }
+
+  /** writesOf validates `ops` (errors name the op's index) and hashes their keys and values into bucketed writes. */
+  private writesOf(ops: readonly KeyedOp[]): BucketedWrite[] {
     if (!Array.isArray(ops)) throw new InputError(`batch takes an array of ops, got ${typeof ops}`);
     const d = this.digestSize;
     const keys: Uint8Array[] = [];
@@ -133,14 +165,12 @@ export class KeyedTree {
     });
     const buckets = this.hasher.buckets(keys);
     const digests = this.hasher.valueDigests(values);
-    const writes: BucketedWrite[] = ops.map((op, i) => {
+    return ops.map((op, i) => {
       const bucket = buckets[i]!;
       if (op.type === 'delete') return { type: 'delete', bucket, key: keys[i]! };
       const digest = valueOf[i]! >= 0 ? digests.subarray(valueOf[i]! * d, (valueOf[i]! + 1) * d) : (op as { digest: Uint8Array }).digest;
       return { type: 'put', bucket, key: keys[i]!, digest };
     });
-    this.store.apply(writes);
-    for (const write of writes) this.dirty.add(write.bucket);
   }
 
   /** get returns the value digest stored for `key`, or undefined. */
@@ -197,6 +227,12 @@ export class KeyedTree {
   bucketEntries(bucket: number): KeyedEntry[] {
     this.assertOpen();
     return decodeRecords(this.store.bucketRecords(bucket), this.digestSize);
+  }
+
+  /** entryLeaves returns the entry leaf hashes of `buckets` (each in key order; one kernel call) and each bucket's entry count. */
+  entryLeaves(buckets: readonly number[]): { leaves: Uint8Array; counts: number[] } {
+    this.assertOpen();
+    return this.hasher.recordLeaves(buckets.map((b) => this.store.bucketRecords(b)));
   }
 
   /** entries streams the entries of `range` (default: all), in bucket order then key order. */

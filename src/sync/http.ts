@@ -18,8 +18,8 @@ export class HttpError extends Error {
   }
 }
 
-/** readJsonBody reads a request body of at most `maxBytes` and parses it as JSON. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** readBody reads a request body of at most `maxBytes`. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body of ${declared} bytes, at most ${maxBytes}`);
   const chunks: Buffer[] = [];
@@ -29,8 +29,14 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     if (length > maxBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `request body over ${maxBytes} bytes`);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+/** readJsonBody reads a request body of at most `maxBytes` and parses it as JSON. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const body = await readBody(req, maxBytes);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', 'request body is not JSON');
   }

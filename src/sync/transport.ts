@@ -6,7 +6,7 @@
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { ROOT_HEADER } from './protocol.js';
-import { SyncProtocolError, SyncRemoteError, SyncRootChangedError, SyncTimeoutError } from '../errors.js';
+import { IncompatibleTreesError, SyncProtocolError, SyncRemoteError, SyncRootChangedError, SyncTimeoutError } from '../errors.js';
 
 /** Error bodies are short JSON; more than this is not read. */
 const kMaxErrorBytes = 64 * 1024;
@@ -29,6 +29,8 @@ export class Peer {
   payloadBytes = 0;
   /** Root every answer must carry once known (hex, storage order). */
   expectedRoot: string | undefined;
+  /** The root header of the last successful answer. */
+  lastRoot: string | undefined;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
   private readonly sockets = new Set<Socket>();
   private readonly base: URL;
@@ -62,11 +64,16 @@ export class Peer {
     return this.send('POST', path, Buffer.from(JSON.stringify(body)), expect);
   }
 
+  /** postBytes sends a binary request body. */
+  postBytes(path: string, body: Buffer, expect: Expect): Promise<Buffer> {
+    return this.send('POST', path, body, expect, 'application/octet-stream');
+  }
+
   close(): void {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, body: Buffer | undefined, expect: Expect): Promise<Buffer> {
+  private send(method: string, path: string, body: Buffer | undefined, expect: Expect, type = 'application/json'): Promise<Buffer> {
     const url = new URL(path, this.base);
     const what = `${method} ${url.pathname}`;
     this.roundTrips++;
@@ -87,7 +94,7 @@ export class Peer {
       };
       const onAbort = () => finish(this.options.signal!.reason instanceof Error ? this.options.signal!.reason : new SyncRemoteError('sync aborted'));
       const deadline = setTimeout(() => finish(new SyncTimeoutError(`${what}: no complete answer within ${this.options.totalTimeoutMs} ms`)), this.options.totalTimeoutMs);
-      const headers: Record<string, string | number> = body ? { 'content-type': 'application/json', 'content-length': body.length } : {};
+      const headers: Record<string, string | number> = body ? { 'content-type': type, 'content-length': body.length } : {};
       const req = httpRequest(url, { method, agent: this.agent, headers });
       req.on('socket', (socket: Socket) => this.sockets.add(socket));
       req.setTimeout(this.options.idleTimeoutMs, () => finish(new SyncTimeoutError(`${what}: peer silent for ${this.options.idleTimeoutMs} ms`)));
@@ -106,6 +113,7 @@ export class Peer {
     const declared = declaredText === undefined ? undefined : Number(declaredText);
     if (status === 200) {
       const root = res.headers[ROOT_HEADER];
+      this.lastRoot = typeof root === 'string' ? root : undefined;
       if (this.expectedRoot !== undefined && root !== this.expectedRoot) {
         return finish(new SyncRootChangedError(`${what}: peer now serves root ${String(root)}, the sync began at ${this.expectedRoot}`));
       }
@@ -150,5 +158,6 @@ function remoteError(what: string, status: number, body: Buffer): Error {
     message = `status ${status} with a body that is not JSON`;
   }
   if (status === 409 || code === 'ERR_SYNC_ROOT_CHANGED') return new SyncRootChangedError(`${what}: ${message}`);
+  if (code === 'ERR_MERKLE_INCOMPATIBLE') return new IncompatibleTreesError(`${what}: ${message}`);
   return new SyncRemoteError(`${what}: ${message}`);
 }

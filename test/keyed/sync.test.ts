@@ -15,7 +15,9 @@ import { SqliteReplica } from '../../src/keyed/sources/sqlite-replica.js';
 import { sqliteRows } from '../../src/keyed/sources/sqlite-rows.js';
 import { startKeyedSyncServer } from '../../src/keyed/sync/server.js';
 import { syncKeyed } from '../../src/keyed/sync/client.js';
-import type { RowSource } from '../../src/keyed/rows.js';
+import { encodeRecords } from '../../src/keyed/records.js';
+import { encodeFetchRequest, encodeReconcileRequest, PATH_KV_FETCH, PATH_KV_RECONCILE } from '../../src/keyed/sync/fingerprints.js';
+import type { RowChange, RowSource } from '../../src/keyed/rows.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'keyed-sync-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,11 +66,12 @@ describe('keyed repair between two SQLite databases', () => {
     const server = await startKeyedSyncServer({ tree: treeA, rows: served });
     const target = await SqliteReplica.open(source(b), true);
     try {
-      const report = await syncKeyed(server.url, treeB, target, { levelsPerTrip: 5 });
-      expect(report).toMatchObject({ rowsPut: 4, rowsDeleted: 1, root: Buffer.from(treeA.root()).toString('hex') });
+      const report = await syncKeyed(server.url, treeB, target);
+      expect(report).toMatchObject({ method: 'fingerprints', rowsPut: 4, rowsDeleted: 1, root: Buffer.from(treeA.root()).toString('hex') });
+      expect(report.fallback).toBeUndefined();
       expect(report.differingBuckets).toBeLessThanOrEqual(5);
-      // meta, 2 node trips (10 levels at 5 per trip), buckets, rows.
-      expect(report.roundTrips).toBe(5);
+      // Two trips of fingerprints, one of rows.
+      expect(report.roundTrips).toBe(3);
       expect(tableRows(b)).toEqual(tableRows(a));
       // A second sync finds the roots equal from the metadata alone.
       const again = await syncKeyed(server.url, treeB, target);
@@ -76,6 +79,70 @@ describe('keyed repair between two SQLite databases', () => {
     } finally {
       target.close();
       served.close();
+      await server.close();
+    }
+  });
+
+  it('repairs the same differences by the verified walk', async () => {
+    const a = makeDb('walk-a', 2000);
+    const b = makeDb('walk-b', 2000, (db) => {
+      db.prepare("UPDATE users SET name = 'stale' WHERE id = 'user:5'").run();
+      db.prepare("DELETE FROM users WHERE id = 'user:77'").run();
+    });
+    const treeA = await treeOf(a);
+    const treeB = await treeOf(b);
+    const served = await SqliteReplica.open(source(a));
+    const server = await startKeyedSyncServer({ tree: treeA, rows: served });
+    const target = await SqliteReplica.open(source(b), true);
+    try {
+      const report = await syncKeyed(server.url, treeB, target, { method: 'walk', levelsPerTrip: 5 });
+      // meta, 2 node trips (10 levels at 5 per trip), buckets, rows.
+      expect(report).toMatchObject({ method: 'walk', rowsPut: 2, rowsDeleted: 0, roundTrips: 5 });
+      expect(tableRows(b)).toEqual(tableRows(a));
+    } finally {
+      target.close();
+      served.close();
+      await server.close();
+    }
+  });
+
+  it('falls back to the walk when a truncated fingerprint matches where the trees differ', async () => {
+    // One bucket (0 bucket bits): the bucket hash is the top node. Find a second value for the
+    // key whose bucket hash shares its first 2 bytes with the first's: the 2-byte fingerprint
+    // exchange then sees no difference, and only the root check catches it.
+    const probe = await openKeyedTree(undefined, { bucketBits: 0 });
+    const key = Buffer.from('k');
+    const candidates = Array.from({ length: 1 << 18 }, (_, i) => `value ${i}`);
+    const digests = probe.hasher.valueDigests(candidates);
+    const hashes = probe.hasher.recordsHashes(candidates.map((_, i) => encodeRecords([{ key, digest: digests.subarray(i * 32, (i + 1) * 32) }], 32)));
+    const seen = new Map<string, number>();
+    let pair: [number, number] | undefined;
+    for (let i = 0; i < candidates.length && pair === undefined; i++) {
+      const prefix = Buffer.from(hashes.subarray(i * 32, i * 32 + 2)).toString('hex');
+      const j = seen.get(prefix);
+      if (j === undefined) seen.set(prefix, i);
+      else pair = [j, i];
+    }
+    expect(pair).toBeDefined();
+    const [first, second] = pair!;
+    const rowsOf = (value: string) => new Map([[key.toString('latin1'), Buffer.from(value)]]);
+    const served = rowsOf(candidates[first]!);
+    const local = rowsOf(candidates[second]!);
+    const treeA = await openKeyedTree(undefined, { bucketBits: 0 });
+    treeA.put(key, candidates[first]!);
+    const treeB = await openKeyedTree(undefined, { bucketBits: 0 });
+    treeB.put(key, candidates[second]!);
+    const server = await startKeyedSyncServer({ tree: treeA, rows: { rows: (keys) => keys.map((k) => served.get(Buffer.from(k).toString('latin1'))) } });
+    const sink = {
+      apply: (changes: readonly RowChange[]) => {
+        for (const c of changes) c.value === undefined ? local.delete(Buffer.from(c.key).toString('latin1')) : local.set(Buffer.from(c.key).toString('latin1'), Buffer.from(c.value));
+      },
+    };
+    try {
+      const report = await syncKeyed(server.url, treeB, sink, { fingerprintBytes: 2 });
+      expect(report).toMatchObject({ method: 'walk', fallback: expect.stringMatching(/did not reach the peer's root/), rowsPut: 1, root: Buffer.from(treeA.root()).toString('hex') });
+      expect(local).toEqual(served);
+    } finally {
       await server.close();
     }
   });
@@ -101,7 +168,8 @@ describe('keyed repair between two SQLite databases', () => {
     const rootBefore = Buffer.from(treeB.root()).toString('hex');
     try {
       await expect(syncKeyed(server.url, treeB, target)).rejects.toThrow(SyncVerifyError);
-      await expect(syncKeyed(server.url, treeB, target)).rejects.toThrow(/does not hash to its digest/);
+      await expect(syncKeyed(server.url, treeB, target)).rejects.toThrow(/row for key 757365723a39 does not match the entry it was fetched for/);
+      await expect(syncKeyed(server.url, treeB, target, { method: 'walk' })).rejects.toThrow(/does not hash to its digest/);
       expect(tableRows(b)).toEqual(before);
       expect(Buffer.from(treeB.root()).toString('hex')).toBe(rootBefore);
       // A trusted root that is not the peer's is refused before anything moves.
@@ -131,6 +199,24 @@ describe('keyed repair between two SQLite databases', () => {
       expect(await post('/kv/v1/buckets', { root: 'ab', buckets: [0] })).toMatchObject({ status: 409 });
       expect(await post('/kv/v1/rows', { root, keys: ['zz'] })).toMatchObject({ status: 400 });
       expect((await fetch(`${server.url}/kv/v1/nope`)).status).toBe(404);
+      // The binary fingerprint messages: cut short, another shape, out of range, too many.
+      const postBytes = async (p: string, body: Uint8Array) => {
+        const res = await fetch(`${server.url}${p}`, { method: 'POST', body });
+        return { status: res.status, body: (await res.json()) as { error: { code: string; message: string } } };
+      };
+      const head = { f: 3, params: tree.params };
+      const groups = (first: number, n: number) => [{ first, fingerprints: new Uint8Array(n * 3) }];
+      const good = encodeReconcileRequest({ ...head, level: 4, answerLevel: 2, groups: groups(0, 1) });
+      expect(await postBytes(PATH_KV_RECONCILE, good.subarray(0, good.length - 1))).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/ends inside group 0's fingerprints/) } } });
+      expect(await postBytes(PATH_KV_RECONCILE, Buffer.concat([good, Buffer.from([0])]))).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/1 bytes past its end/) } } });
+      expect(await postBytes(PATH_KV_RECONCILE, encodeReconcileRequest({ ...head, params: { ...tree.params, bucketBits: 5 }, level: 5, answerLevel: 2, groups: groups(0, 1) }))).toMatchObject({ status: 422, body: { error: { code: 'ERR_MERKLE_INCOMPATIBLE' } } });
+      expect(await postBytes(PATH_KV_RECONCILE, encodeReconcileRequest({ ...head, level: 2, answerLevel: 0, groups: groups(3, 2) }))).toMatchObject({ status: 400, body: { error: { message: 'group 0 [3, 5) is outside 0..4' } } });
+      expect(await postBytes(PATH_KV_RECONCILE, encodeReconcileRequest({ ...head, level: 2, answerLevel: 3, groups: groups(0, 1) }))).toMatchObject({ status: 400, body: { error: { message: 'answer level 3 must be below level 2' } } });
+      expect(await postBytes(PATH_KV_RECONCILE, encodeReconcileRequest({ ...head, level: 0, answerLevel: 0, groups: groups(0, 16) }))).toMatchObject({ status: 400, body: { error: { message: 'more than 4 fingerprints' } } });
+      // 4 differing nodes at level 2, 4 descendants each at level 0: 16 fingerprints, past maxNodes.
+      expect(await postBytes(PATH_KV_RECONCILE, encodeReconcileRequest({ ...head, level: 2, answerLevel: 0, groups: groups(0, 4) }))).toMatchObject({ status: 413 });
+      expect(await postBytes(PATH_KV_FETCH, encodeFetchRequest({ ...head, groups: groups(16, 1) }))).toMatchObject({ status: 400, body: { error: { message: 'group 0: bucket 16 is past the last (15)' } } });
+      expect(await postBytes(PATH_KV_FETCH, Uint8Array.of(9, 3))).toMatchObject({ status: 400, body: { error: { message: 'fingerprint message version 9; this peer speaks 1' } } });
     } finally {
       await server.close();
     }

@@ -6,9 +6,11 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { toHex } from '../../encoding.js';
-import { boundServer, closeServer, HttpError, listen, readJsonBody, sendError, urlOf } from '../../sync/http.js';
+import { boundServer, closeServer, HttpError, listen, readBody, readJsonBody, sendError, urlOf } from '../../sync/http.js';
 import { ROOT_HEADER } from '../../sync/protocol.js';
+import { describeParams, sameParams } from '../params.js';
 import type { RowSource } from '../rows.js';
+import type { KeyedParams } from '../store.js';
 import type { KeyedTree } from '../tree.js';
 import {
   encodeBuckets,
@@ -25,6 +27,16 @@ import {
   type KeyedMeta,
   type KeyedSyncLimits,
 } from './protocol.js';
+import {
+  encodeFetchAnswer,
+  encodeGroupsAnswer,
+  parseFetchRequest,
+  parseReconcileRequest,
+  PATH_KV_FETCH,
+  PATH_KV_RECONCILE,
+  type FetchedRow,
+  type FingerprintGroup,
+} from './fingerprints.js';
 
 export interface KeyedSyncServerOptions {
   readonly tree: KeyedTree;
@@ -54,6 +66,22 @@ export async function startKeyedSyncServer(options: KeyedSyncServerOptions): Pro
   return { url: urlOf(host, port), port, close: () => closeServer(server) };
 }
 
+function badRequestOf<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', (error as Error).message);
+  }
+}
+
+/** truncated keeps the first `f` bytes of each `d`-byte hash. */
+function truncated(hashes: Uint8Array, d: number, f: number): Uint8Array {
+  const n = hashes.length / d;
+  const out = new Uint8Array(n * f);
+  for (let i = 0; i < n; i++) out.set(hashes.subarray(i * d, i * d + f), i * f);
+  return out;
+}
+
 class KeyedHandler {
   constructor(
     private readonly tree: KeyedTree,
@@ -67,40 +95,123 @@ class KeyedHandler {
       res.setHeader(ROOT_HEADER, root);
       const route = `${req.method} ${new URL(req.url ?? '/', 'http://kv.invalid').pathname}`;
       if (route === `GET ${PATH_KV_META}`) return this.send(res, Buffer.from(JSON.stringify(this.meta(root))), 'application/json');
+      if (route === `POST ${PATH_KV_RECONCILE}` || route === `POST ${PATH_KV_FETCH}`) {
+        const body = await readBody(req, this.limits.maxRequestBytes);
+        return this.send(res, route === `POST ${PATH_KV_RECONCILE}` ? this.reconcile(body) : this.fetch(body));
+      }
       if (route !== `POST ${PATH_KV_NODES}` && route !== `POST ${PATH_KV_BUCKETS}` && route !== `POST ${PATH_KV_ROWS}`) {
         throw new HttpError(404, 'ERR_SYNC_NOT_FOUND', `no such endpoint: ${route}`);
       }
       const body = await readJsonBody(req, this.limits.maxRequestBytes);
       const bits = this.tree.params.bucketBits;
-      const parse = <T>(fn: () => T): T => {
-        try {
-          return fn();
-        } catch (error) {
-          throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', (error as Error).message);
-        }
-      };
       const requireRoot = (asked: string) => {
         if (asked !== root) throw new HttpError(409, 'ERR_SYNC_ROOT_CHANGED', `this peer serves root ${root}, not ${asked}`);
       };
       if (route === `POST ${PATH_KV_NODES}`) {
-        const request = parse(() => parseNodesRequest(body, bits, this.limits));
+        const request = badRequestOf(() => parseNodesRequest(body, bits, this.limits));
         requireRoot(request.root);
         return this.send(res, Buffer.concat(request.ranges.map(([begin, end]) => this.tree.levelHashes(request.level, begin, end - begin))));
       }
       if (route === `POST ${PATH_KV_BUCKETS}`) {
-        const request = parse(() => parseBucketsRequest(body, bits, this.limits));
+        const request = badRequestOf(() => parseBucketsRequest(body, bits, this.limits));
         requireRoot(request.root);
         const answer = encodeBuckets(request.buckets.map((b) => this.tree.bucketEntries(b)), this.tree.digestSize);
         if (answer.length > this.limits.maxBucketBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `buckets answer of ${answer.length} bytes, at most ${this.limits.maxBucketBytes}: ask for fewer buckets`);
         return this.send(res, answer);
       }
-      const request = parse(() => parseRowsRequest(body, this.limits));
+      const request = badRequestOf(() => parseRowsRequest(body, this.limits));
       requireRoot(request.root);
       const answer = encodeRows(this.rowSource.rows(request.keys));
       if (answer.length > this.limits.maxRowBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `rows answer of ${answer.length} bytes, at most ${this.limits.maxRowBytes}: ask for fewer rows`);
       return this.send(res, answer);
     } catch (error) {
       sendError(res, error);
+    }
+  }
+
+  /**
+   * reconcile compares the client's fingerprints with this tree's and answers, under each node
+   * that differs, this tree's fingerprints one step further down (entry fingerprints at buckets).
+   */
+  private reconcile(body: Buffer): Buffer {
+    const request = badRequestOf(() => parseReconcileRequest(body, this.limits.maxNodes));
+    this.requireShape(request.params);
+    const { f, level, answerLevel } = request;
+    const d = this.tree.digestSize;
+    const differing: number[] = [];
+    for (const group of request.groups) {
+      const n = group.fingerprints.length / f;
+      const mine = this.tree.levelHashes(level, group.first, n);
+      for (let i = 0; i < n; i++) {
+        if (Buffer.compare(group.fingerprints.subarray(i * f, (i + 1) * f), mine.subarray(i * d, i * d + f)) !== 0) differing.push(group.first + i);
+      }
+    }
+    if (level === 0) {
+      const { leaves, counts } = this.tree.entryLeaves(differing);
+      const groups: FingerprintGroup[] = [];
+      let at = 0;
+      differing.forEach((bucket, i) => {
+        groups.push({ first: bucket, fingerprints: truncated(leaves.subarray(at * d, (at + counts[i]!) * d), d, f) });
+        at += counts[i]!;
+      });
+      const answer = encodeGroupsAnswer(groups, f);
+      if (answer.length > this.limits.maxBucketBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `entry fingerprints of ${answer.length} bytes, at most ${this.limits.maxBucketBytes}: send fewer buckets`);
+      return answer;
+    }
+    const span = 2 ** (level - answerLevel);
+    if (differing.length * span > this.limits.maxNodes) {
+      throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `${differing.length} differing nodes × ${span} descendants, at most ${this.limits.maxNodes} fingerprints: send fewer nodes or descend fewer levels`);
+    }
+    const groups = differing.map((node) => ({ first: node * span, fingerprints: truncated(this.tree.levelHashes(answerLevel, node * span, span), d, f) }));
+    return encodeGroupsAnswer(groups, f);
+  }
+
+  /** fetch answers the rows of this tree's entries whose leaf fingerprints the client names. */
+  private fetch(body: Buffer): Buffer {
+    const request = badRequestOf(() => parseFetchRequest(body, this.limits.maxRows));
+    this.requireShape(request.params);
+    const { f, groups } = request;
+    const d = this.tree.digestSize;
+    const { leaves } = this.tree.entryLeaves(groups.map((g) => g.first));
+    const keys: Uint8Array[] = [];
+    const matchCounts: number[] = [];
+    let leafAt = 0;
+    for (const group of groups) {
+      const entries = this.tree.bucketEntries(group.first);
+      const own = leaves.subarray(leafAt * d, (leafAt + entries.length) * d);
+      leafAt += entries.length;
+      for (let i = 0; i < group.fingerprints.length / f; i++) {
+        const asked = group.fingerprints.subarray(i * f, (i + 1) * f);
+        let matches = 0;
+        entries.forEach((entry, e) => {
+          if (Buffer.compare(asked, own.subarray(e * d, e * d + f)) === 0) {
+            keys.push(entry.key);
+            matches++;
+          }
+        });
+        matchCounts.push(matches);
+      }
+    }
+    const values = this.rowSource.rows(keys);
+    const matches: FetchedRow[][] = [];
+    let keyAt = 0;
+    for (const count of matchCounts) {
+      const rows: FetchedRow[] = [];
+      for (let m = 0; m < count; m++, keyAt++) {
+        const value = values[keyAt];
+        if (value === undefined) throw new HttpError(500, 'ERR_SYNC_SERVER', `this peer's tree holds key ${toHex(keys[keyAt]!)} but its row source has no row for it`);
+        rows.push({ key: keys[keyAt]!, value });
+      }
+      matches.push(rows);
+    }
+    const answer = encodeFetchAnswer(matches);
+    if (answer.length > this.limits.maxRowBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `rows answer of ${answer.length} bytes, at most ${this.limits.maxRowBytes}: ask for fewer rows`);
+    return answer;
+  }
+
+  private requireShape(params: KeyedParams): void {
+    if (!sameParams(params, this.tree.params)) {
+      throw new HttpError(422, 'ERR_MERKLE_INCOMPATIBLE', `this peer serves a keyed tree with ${describeParams(this.tree.params)}, not ${describeParams(params)}`);
     }
   }
 
