@@ -6,7 +6,7 @@
  */
 import { NO_PREFIX, type HashKernel } from '../hash/types.js';
 import { bucketOfToken, entryMessageLength, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, kTokenPrefix, writeEntryMessage } from './encoding.js';
-import { encodeRecords, recordOffsets } from './records.js';
+import { encodeRecords } from './records.js';
 import type { KeyedEntry } from './store.js';
 
 export class KeyedHasher {
@@ -89,29 +89,31 @@ export class KeyedHasher {
   /** recordLeaves returns the entry leaf hashes of every bucket's records (in one kernel call), and each bucket's count. */
   recordLeaves(buckets: readonly Uint8Array[]): { leaves: Uint8Array; counts: number[] } {
     const d = this.digestSize;
-    const counts: number[] = [];
-    const spans: Uint32Array[] = [];
     let total = 0;
-    let entries = 0;
-    for (const records of buckets) {
-      const offsets = recordOffsets(records, d);
-      counts.push(offsets.length - 1);
-      spans.push(offsets);
-      total += records.length;
-      entries += offsets.length - 1;
-    }
-    const data = Buffer.allocUnsafe(total);
-    const offsets = new Uint32Array(entries + 1);
+    for (const records of buckets) total += records.length;
+    const data = new Uint8Array(total);
     let at = 0;
-    let entry = 0;
-    buckets.forEach((records, i) => {
+    for (const records of buckets) {
       data.set(records, at);
-      const own = spans[i]!;
-      for (let k = 1; k < own.length; k++) offsets[++entry] = at + own[k]!;
       at += records.length;
-    });
+    }
+    // One pass over all records: where each entry starts, and how many each bucket has.
+    const offsets = new Uint32Array(Math.floor(total / (4 + d)) + 1);
+    const counts = new Array<number>(buckets.length);
+    let entries = 0;
+    let position = 0;
+    for (let i = 0; i < buckets.length; i++) {
+      const end = position + buckets[i]!.length;
+      const first = entries;
+      while (position < end) {
+        offsets[entries++] = position;
+        position += 4 + d + (((data[position]! << 24) | (data[position + 1]! << 16) | (data[position + 2]! << 8) | data[position + 3]!) >>> 0);
+      }
+      counts[i] = entries - first;
+    }
+    offsets[entries] = total;
     const leaves = new Uint8Array(entries * d);
-    if (entries > 0) this.kernel.hashSpans(data, offsets, kEntryPrefix, leaves);
+    if (entries > 0) this.kernel.hashSpans(data, offsets.subarray(0, entries + 1), kEntryPrefix, leaves);
     return { leaves, counts };
   }
 
@@ -121,47 +123,47 @@ export class KeyedHasher {
    * runs. Runs of 0 leaves have no root and take no space in the result.
    */
   innerRoots(leaves: Uint8Array, counts: readonly number[]): Uint8Array {
-    const d = this.digestSize;
-    // Buffer views so digests move with Buffer#copy, which allocates nothing per digest.
-    const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let widths = counts.filter((count) => count > 0);
-    let level = asBuffer(leaves);
+    // Digests move as 32-bit words through typed-array loops: runs are short, and a call per
+    // run (a copy, a subarray) would cost more than the words themselves.
+    const words = this.digestSize / 4;
+    const widths = counts.filter((count) => count > 0);
+    let level = new Uint32Array(leaves.slice().buffer);
     let pairs = 0;
     for (const width of widths) pairs += width >>> 1;
     while (pairs > 0) {
-      const pairData = Buffer.allocUnsafe(pairs * 2 * d);
+      const pairData = new Uint32Array(pairs * 2 * words);
       let read = 0;
       let written = 0;
       let nextWidth = 0;
       for (const width of widths) {
-        const even = width - (width & 1);
-        level.copy(pairData, written * d, read * d, (read + even) * d);
-        written += even;
-        read += width;
+        const evenWords = (width - (width & 1)) * words;
+        for (let k = 0; k < evenWords; k++) pairData[written++] = level[read + k]!;
+        read += width * words;
         nextWidth += (width + 1) >>> 1;
       }
-      const parents = Buffer.allocUnsafe(pairs * d);
-      this.kernel.hashPairs(pairData, pairs, kNodePrefix, false, parents);
-      const next = Buffer.allocUnsafe(nextWidth * d);
+      const parents = new Uint32Array(pairs * words);
+      this.kernel.hashPairs(new Uint8Array(pairData.buffer), pairs, kNodePrefix, false, new Uint8Array(parents.buffer));
+      const next = new Uint32Array(nextWidth * words);
       read = 0;
       let parentAt = 0;
       let at = 0;
       let nextPairs = 0;
       for (let i = 0; i < widths.length; i++) {
         const width = widths[i]!;
-        const half = width >>> 1;
-        parents.copy(next, at * d, parentAt * d, (parentAt + half) * d);
-        parentAt += half;
-        at += half;
-        if ((width & 1) === 1) level.copy(next, at++ * d, (read + width - 1) * d, (read + width) * d);
-        read += width;
+        const halfWords = (width >>> 1) * words;
+        for (let k = 0; k < halfWords; k++) next[at++] = parents[parentAt++]!;
+        if ((width & 1) === 1) {
+          const lone = read + (width - 1) * words;
+          for (let k = 0; k < words; k++) next[at++] = level[lone + k]!;
+        }
+        read += width * words;
         widths[i] = (width + 1) >>> 1;
         nextPairs += widths[i]! >>> 1;
       }
       level = next;
       pairs = nextPairs;
     }
-    return level;
+    return new Uint8Array(level.buffer, level.byteOffset, level.byteLength);
   }
 
   /** bucketLeaves frames (count, subroot) per bucket; `subroots` holds one digest per non-empty bucket. */
