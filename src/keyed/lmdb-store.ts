@@ -5,15 +5,19 @@
  * (LMDB's own convention, set explicitly: lmdb-js would otherwise pick file or directory from
  * whether the name has an extension). A directory is one thing to copy, move or delete.
  *
- * Four named databases, binary keys and values, keyed by the bucket number (4 bytes, big-endian,
- * so LMDB's memcmp order is bucket order):
+ * Five named databases, binary keys and values, most keyed by the bucket number (4 bytes,
+ * big-endian, so LMDB's memcmp order is bucket order):
  *   entries   bucket  →  the bucket's packed records (records.ts), absent when it is empty
  *   buckets   bucket  →  saved bucket hash
  *   dirty     bucket  →  empty (the bucket was written since its hash was saved)
- *   meta      format, hash, bucketBits, salt, count
- * One value per bucket, not per entry: a write is one read and one put of its bucket, a flush
- * reads each dirty bucket with one lookup, and a rebuild streams 2^bucketBits values.
- * Records read back are checked (well-formed, keys in order) before anything uses them.
+ *   log       u64 seq →  one batch of writes not yet folded into its buckets
+ *   meta      format, hash, bucketBits, salt, count, logSeq, foldEpoch
+ * A batch is appended to the log: a commit writes a few sequential pages, where rewriting each
+ * touched bucket would write a page per bucket (a thousand random buckets, four megabytes).
+ * The log is folded into the buckets — each written once, in key order — when the tree saves
+ * its bucket hashes (before a root, a proof or a diff), or when it holds 2^20 writes or 256 MiB
+ * of edited buckets. Reads see the edited buckets (kept in memory, replayed from the log at open).
+ * Records and log entries read back are checked before anything uses them.
  *
  * Durability: every write method is one `transactionSync` with lmdb-js's default flags
  * (abortable, committed and flushed before it returns), on an environment opened with
@@ -37,12 +41,17 @@ import type { BucketedWrite, KeyedParams, KeyedStore } from './store.js';
 /** Format 2: one value of packed records per bucket (format 1 had one value per entry). */
 const kFormat = 2;
 /** Every database a keyed tree's environment holds: any other name means it is not one. */
-const kDbNames = ['entries', 'buckets', 'dirty', 'meta'] as const;
+const kDbNames = ['entries', 'buckets', 'dirty', 'log', 'meta'] as const;
 const kMetaFormat = Buffer.from('format');
 const kMetaHash = Buffer.from('hash');
 const kMetaBucketBits = Buffer.from('bucketBits');
 const kMetaSalt = Buffer.from('salt');
 const kMetaCount = Buffer.from('count');
+const kMetaLogSeq = Buffer.from('logSeq');
+const kMetaFoldEpoch = Buffer.from('foldEpoch');
+/** The log is folded into the buckets once it holds this many writes or its buckets' records this many bytes (bounding memory and replay at open). */
+const kFoldAfterWrites = 1 << 20;
+const kFoldAfterBytes = 256 << 20;
 const kEmpty = Buffer.alloc(0);
 const kBinary = { keyEncoding: 'binary', encoding: 'binary' } as const;
 
@@ -63,6 +72,10 @@ function u32(bytes: Uint8Array, at = 0): number {
 /** A plain Uint8Array view of bytes lmdb-js returned (a fresh copy), as MemoryStore returns. */
 function plain(bytes: Uint8Array, skip = 0): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset + skip, bytes.length - skip);
+}
+
+function readCount(bytes: Uint8Array | undefined): number {
+  return bytes === undefined ? 0 : u32(bytes) * 2 ** 32 + u32(bytes, 4);
 }
 
 function encodeCount(count: number): Buffer {
@@ -140,9 +153,17 @@ export class LmdbStore implements KeyedStore {
   private readonly entriesDb: BinaryDb;
   private readonly bucketsDb: BinaryDb;
   private readonly dirtyDb: BinaryDb;
+  private readonly logDb: BinaryDb;
   private readonly metaDb: BinaryDb;
   private closed = false;
   private cachedDigestSize: number | undefined;
+  /** The records of every bucket the log has written since the last fold: the log applied. */
+  private pending = new Map<number, Uint8Array>();
+  private pendingWrites = 0;
+  private pendingBytes = 0;
+  /** The log position and fold epoch `pending` reflects (another store of this path may move them). */
+  private seenSeq = 0;
+  private seenEpoch = -1;
 
   /** Use openLmdbStore: it checks the path and the environment's contents first. */
   constructor(
@@ -153,6 +174,7 @@ export class LmdbStore implements KeyedStore {
     this.entriesDb = root.openDB('entries', kBinary);
     this.bucketsDb = root.openDB('buckets', kBinary);
     this.dirtyDb = root.openDB('dirty', kBinary);
+    this.logDb = root.openDB('log', kBinary);
     this.metaDb = root.openDB('meta', kBinary);
     const format = this.metaDb.get(kMetaFormat);
     if (format !== undefined && u32(format) !== kFormat) throw new InputError(`${path} is a keyed tree of format ${u32(format)}; this build reads format ${kFormat}`);
@@ -179,12 +201,12 @@ export class LmdbStore implements KeyedStore {
       this.metaDb.putSync(kMetaSalt, Buffer.from(params.salt));
       if (!this.metaDb.doesExist(kMetaCount)) this.metaDb.putSync(kMetaCount, encodeCount(0));
     });
+    this.cachedDigestSize = undefined;
   }
 
   count(): number {
     this.assertOpen();
-    const bytes = this.metaDb.get(kMetaCount);
-    return bytes === undefined ? 0 : u32(bytes) * 2 ** 32 + u32(bytes, 4);
+    return readCount(this.metaDb.get(kMetaCount));
   }
 
   get(bucket: number, key: Uint8Array): Uint8Array | undefined {
@@ -193,46 +215,73 @@ export class LmdbStore implements KeyedStore {
 
   bucketRecords(bucket: number): Uint8Array {
     this.assertOpen();
-    // get (not getBinaryFast, whose buffer the next read overwrites) returns a fresh copy.
-    const records = this.entriesDb.get(bucketKey(bucket));
-    return records === undefined ? kEmpty : this.checked(bucket, records);
+    this.refresh();
+    return this.current(bucket);
   }
 
   *records(firstBucket: number, endBucket: number): IterableIterator<{ readonly bucket: number; readonly records: Uint8Array }> {
     this.assertOpen();
     if (endBucket <= firstBucket) return;
+    this.refresh();
+    // The stored buckets of the range, merged in order with the buckets only the log holds.
+    const logged = [...this.pending.keys()].filter((b) => b >= firstBucket && b < endBucket).sort((a, b) => a - b);
+    let next = 0;
+    const present = (bucket: number, stored: Uint8Array) => {
+      const records = this.pending.get(bucket) ?? stored;
+      return records.length > 0 ? { bucket, records } : undefined;
+    };
     // A bucket number past 32 bits has no 4-byte key: such a range runs to the end.
     const end = endBucket > 0xffffffff ? undefined : bucketKey(endBucket);
     for (const { key, value } of this.entriesDb.getRange({ start: bucketKey(firstBucket), end })) {
-      // Range values are fresh copies (lmdb-js slices them out of its shared buffer).
       const bucket = u32(key);
-      yield { bucket, records: this.checked(bucket, value) };
+      for (; next < logged.length && logged[next]! < bucket; next++) {
+        const only = present(logged[next]!, kEmpty);
+        if (only !== undefined) yield only;
+      }
+      if (logged[next] === bucket) next++;
+      // Range values are fresh copies (lmdb-js slices them out of its shared buffer).
+      const item = present(bucket, this.pending.has(bucket) ? kEmpty : this.checked(bucket, value));
+      if (item !== undefined) yield item;
+    }
+    for (; next < logged.length; next++) {
+      const only = present(logged[next]!, kEmpty);
+      if (only !== undefined) yield only;
     }
   }
 
+  /**
+   * apply appends the batch to the log — one sequential value, not a rewrite of every bucket
+   * it touches, so a commit writes a few pages instead of one per bucket — with the new entry
+   * count, in one transaction. The buckets take the writes when they are next folded.
+   */
   apply(writes: readonly BucketedWrite[]): void {
     this.assertOpen();
     if (writes.length === 0) return;
+    this.refresh();
     const digestSize = this.digestSize();
+    const log = encodeWrites(writes, digestSize);
+    // The new records are computed first and kept only once the log entry is committed.
+    // (applyToRecords copies keys and digests, so the caller may reuse its buffers.)
+    const edits = [...groupByBucket(writes)].map(([bucket, group]) => ({ bucket, ...applyToRecords(this.current(bucket), group, digestSize) }));
+    const count = this.count() + edits.reduce((sum, edit) => sum + edit.added, 0);
+    const seq = this.seenSeq + 1;
     this.root.transactionSync(() => {
-      let count = this.count();
-      for (const [bucket, group] of groupByBucket(writes)) {
-        const key = bucketKey(bucket);
-        const { records, added } = applyToRecords(this.bucketRecords(bucket), group, digestSize);
-        if (records.length === 0) this.entriesDb.removeSync(key);
-        else this.entriesDb.putSync(key, records);
-        count += added;
-        this.dirtyDb.putSync(key, kEmpty);
-      }
+      this.logDb.putSync(encodeCount(seq), log);
+      this.metaDb.putSync(kMetaLogSeq, encodeCount(seq));
       this.metaDb.putSync(kMetaCount, encodeCount(count));
     });
+    this.seenSeq = seq;
+    for (const { bucket, records } of edits) this.setPending(bucket, records);
+    this.pendingWrites += writes.length;
+    if (this.pendingWrites >= kFoldAfterWrites || this.pendingBytes >= kFoldAfterBytes) this.root.transactionSync(() => this.fold([]));
   }
 
   bucketHashes(digestSize: number): { hashes: Uint8Array; dirty: number[] } {
     this.assertOpen();
+    this.refresh();
     const bucketCount = 2 ** (this.readParams()?.bucketBits ?? 0);
     const hashes = new Uint8Array(bucketCount * digestSize);
-    const dirty: number[] = [];
+    const dirty = new Set<number>(this.pending.keys());
     // One read transaction for both scans, so the hashes and the dirty marks agree.
     const transaction = this.root.useReadTransaction();
     try {
@@ -243,18 +292,21 @@ export class LmdbStore implements KeyedStore {
         }
         hashes.set(value, bucket * digestSize);
       }
-      for (const key of this.dirtyDb.getKeys({ start: bucketKey(0), transaction })) dirty.push(u32(key));
+      for (const key of this.dirtyDb.getKeys({ start: bucketKey(0), transaction })) dirty.add(u32(key));
     } finally {
       transaction.done();
     }
-    return { hashes, dirty };
+    return { hashes, dirty: [...dirty].sort((a, b) => a - b) };
   }
 
+  /** saveBucketHashes folds the log into the buckets and saves the hashes, in one transaction. */
   saveBucketHashes(buckets: readonly number[], hashes: Uint8Array): void {
     this.assertOpen();
     if (buckets.length === 0) return;
+    this.refresh();
     const size = hashes.length / buckets.length;
     this.root.transactionSync(() => {
+      this.fold(buckets);
       buckets.forEach((bucket, i) => {
         const key = bucketKey(bucket);
         this.bucketsDb.putSync(key, hashes.subarray(i * size, (i + 1) * size));
@@ -270,8 +322,14 @@ export class LmdbStore implements KeyedStore {
       this.entriesDb.clearSync();
       this.bucketsDb.clearSync();
       this.dirtyDb.clearSync();
+      this.logDb.clearSync();
       this.metaDb.putSync(kMetaCount, encodeCount(0));
+      this.metaDb.putSync(kMetaFoldEpoch, encodeCount(this.nextEpoch()));
     });
+    this.pending = new Map();
+    this.pendingWrites = 0;
+    this.pendingBytes = 0;
+    this.seenEpoch = readCount(this.metaDb.get(kMetaFoldEpoch));
   }
 
   close(): void {
@@ -279,6 +337,73 @@ export class LmdbStore implements KeyedStore {
     this.closed = true;
     // With no asynchronous writes pending, lmdb-js closes the environment before returning.
     void this.root.close();
+  }
+
+  /**
+   * fold (inside the caller's transaction) writes every logged bucket's merged records and
+   * empties the log; a folded bucket not in `hashed` keeps a dirty mark, since its saved hash
+   * is now out of date.
+   */
+  private fold(hashed: readonly number[]): void {
+    const saved = new Set(hashed);
+    for (const [bucket, records] of this.pending) {
+      const key = bucketKey(bucket);
+      if (records.length === 0) this.entriesDb.removeSync(key);
+      else this.entriesDb.putSync(key, records);
+      if (!saved.has(bucket)) this.dirtyDb.putSync(key, kEmpty);
+    }
+    this.logDb.clearSync();
+    const epoch = this.nextEpoch();
+    this.metaDb.putSync(kMetaFoldEpoch, encodeCount(epoch));
+    // Committed by the caller's transaction; if it aborts, refresh() reloads the log.
+    this.pending = new Map();
+    this.pendingWrites = 0;
+    this.pendingBytes = 0;
+    this.seenEpoch = epoch;
+  }
+
+  private nextEpoch(): number {
+    return readCount(this.metaDb.get(kMetaFoldEpoch)) + 1;
+  }
+
+  /**
+   * refresh brings `pending` up to the log as committed: at open, and whenever another store
+   * of this path appended to the log or folded it.
+   */
+  private refresh(): void {
+    const epoch = readCount(this.metaDb.get(kMetaFoldEpoch));
+    const seq = readCount(this.metaDb.get(kMetaLogSeq));
+    if (epoch === this.seenEpoch && seq === this.seenSeq) return;
+    const from = epoch === this.seenEpoch ? this.seenSeq + 1 : 0;
+    if (epoch !== this.seenEpoch) {
+      this.pending = new Map();
+      this.pendingWrites = 0;
+      this.pendingBytes = 0;
+    }
+    for (const { key, value } of this.logDb.getRange({ start: encodeCount(from) })) {
+      const digestSize = this.digestSize();
+      const writes = decodeWrites(value, digestSize, (problem) => new InputError(`the LMDB store at ${this.path} is damaged: log entry ${readCount(key)}: ${problem}`));
+      for (const [bucket, group] of groupByBucket(writes)) this.setPending(bucket, applyToRecords(this.current(bucket), group, digestSize).records);
+      this.pendingWrites += writes.length;
+    }
+    this.seenEpoch = epoch;
+    this.seenSeq = seq;
+  }
+
+  private setPending(bucket: number, records: Uint8Array): void {
+    this.pendingBytes += records.length - (this.pending.get(bucket)?.length ?? 0);
+    this.pending.set(bucket, records);
+  }
+
+  /** current is a bucket's records as of the last commit: from the log's edits, else as stored. */
+  private current(bucket: number): Uint8Array {
+    return this.pending.get(bucket) ?? this.storedRecords(bucket);
+  }
+
+  private storedRecords(bucket: number): Uint8Array {
+    // get (not getBinaryFast, whose buffer the next read overwrites) returns a fresh copy.
+    const records = this.entriesDb.get(bucketKey(bucket));
+    return records === undefined ? kEmpty : this.checked(bucket, records);
   }
 
   /** checked refuses records that are not well-formed: the store was damaged or written by something else. */
@@ -301,6 +426,43 @@ export class LmdbStore implements KeyedStore {
     // lmdb-js's own errors for a closed environment name no path.
     if (this.closed) throw new InputError(`the LMDB store at ${this.path} is closed`);
   }
+}
+
+/** The log's encoding of a batch: per write, u8 kind (1 put, 0 delete) ‖ u32 bucket ‖ u16 len key ‖ key ‖ digest (puts). */
+function encodeWrites(writes: readonly BucketedWrite[], digestSize: number): Buffer {
+  let total = 0;
+  for (const write of writes) total += 7 + write.key.length + (write.type === 'put' ? digestSize : 0);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const write of writes) {
+    out[at] = write.type === 'put' ? 1 : 0;
+    out.writeUInt32BE(write.bucket, at + 1);
+    out.writeUInt16BE(write.key.length, at + 5);
+    out.set(write.key, at + 7);
+    at += 7 + write.key.length;
+    if (write.type === 'put') {
+      out.set(write.digest, at);
+      at += digestSize;
+    }
+  }
+  return out;
+}
+
+function decodeWrites(bytes: Uint8Array, digestSize: number, damaged: (problem: string) => Error): BucketedWrite[] {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const writes: BucketedWrite[] = [];
+  for (let at = 0; at < view.length; ) {
+    if (view.length - at < 7) throw damaged(`a write at byte ${at} is cut short`);
+    const kind = view[at]!;
+    const bucket = view.readUInt32BE(at + 1);
+    const keyLength = view.readUInt16BE(at + 5);
+    const size = 7 + keyLength + (kind === 1 ? digestSize : 0);
+    if (kind > 1 || keyLength > kMaxKeyBytes || at + size > view.length) throw damaged(`the write at byte ${at} is malformed`);
+    const key = Uint8Array.from(view.subarray(at + 7, at + 7 + keyLength));
+    writes.push(kind === 1 ? { type: 'put', bucket, key, digest: Uint8Array.from(view.subarray(at + 7 + keyLength, at + size)) } : { type: 'delete', bucket, key });
+    at += size;
+  }
+  return writes;
 }
 
 /** The names of the databases in the environment's main database (lmdb-js stores them NUL-terminated). */

@@ -311,11 +311,12 @@ describe('LmdbStore', () => {
     store.close();
   });
 
-  it('refuses damaged records by bucket and reason, and a store of format 1', () => {
+  it('refuses damaged records by bucket and reason, a damaged log entry, and a store of format 1', () => {
     const dir = newDir();
     const store = openLmdbStore(dir);
     store.writeParams(kParams);
     store.apply([put(1, 'a', 1), put(2, 'a', 2), put(3, 'a', 3), put(3, 'b', 4)]);
+    store.saveBucketHashes([1, 2, 3], new Uint8Array(3 * kDigestSize)); // folds the log into the buckets
     store.close();
     const env = open({ path: dir, noSubdir: false, maxDbs: 8 });
     const entries = env.openDB('entries', { keyEncoding: 'binary', encoding: 'binary' });
@@ -337,6 +338,24 @@ describe('LmdbStore', () => {
       expect(hex(damaged.bucketRecords(4))).toBe('');
     } finally {
       damaged.close();
+    }
+
+    // A damaged log entry (writes not yet folded into their buckets).
+    const logged = newDir();
+    const withLog = openLmdbStore(logged);
+    withLog.writeParams(kParams);
+    withLog.apply([put(5, 'logged', 5)]);
+    withLog.close();
+    const logEnv = open({ path: logged, noSubdir: false, maxDbs: 8 });
+    const log = logEnv.openDB('log', { keyEncoding: 'binary', encoding: 'binary' });
+    const [logKey] = Array.from(log.getKeys({ start: Buffer.alloc(0) })) as Uint8Array[];
+    log.putSync(logKey!, Buffer.from([7, 0, 0, 0, 5, 0, 1, 0x6c])); // a write of kind 7
+    void logEnv.close();
+    const damagedLog = openLmdbStore(logged);
+    try {
+      expect(() => damagedLog.bucketRecords(5)).toThrow(/damaged: log entry 1: the write at byte 0 is malformed/);
+    } finally {
+      damagedLog.close();
     }
 
     const old = newDir();
