@@ -7,10 +7,12 @@
  * and negentropy (nostr-tools nip77) in the same run. Run after `npm run build`:
  *   node bench/keyed.bench.mjs [--sizes 10000,100000,1000000] [--updates 100000] [--batch 1000]
  *                              [--d 1,10,1000] [--bucket-bits 16] [--rounds 3] [--no-peers] [--json]
- * Each figure is the median of --rounds runs (default 3), taken in turn.
+ *                              [--out REPORT.json]
+ * Each figure is the median of --rounds runs (default 3), taken in turn. `npm run bench:keyed`
+ * writes docs/bench/keyed-report.json and README.md's keyed section from it (bench/keyed-readme.mjs).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openKeyedTree } from '../dist/keyed/open.js';
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'bucket-bits': { type: 'string', default: '16' },
     'no-peers': { type: 'boolean' },
+    out: { type: 'string' },
     json: { type: 'boolean' },
   },
 });
@@ -169,7 +172,9 @@ for (const n of sizes) {
 }
 const peers = await peerFigures();
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-const report = { date: new Date().toISOString(), rounds, bucketBits, writes, repairs, peers, peakRssMiB };
+const environment = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
+const report = { date: new Date().toISOString(), environment, rounds, bucketBits, updates, batch: batchSize, writes, repairs, peers, peakRssMiB };
+if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else {
   console.log(`bucket bits ${bucketBits}`);
