@@ -14,6 +14,7 @@ import { openKeyedTree } from '../../src/keyed/open.js';
 import { SqliteReplica } from '../../src/keyed/sources/sqlite-replica.js';
 import { sqliteRows } from '../../src/keyed/sources/sqlite-rows.js';
 import { startKeyedSyncServer } from '../../src/keyed/sync/server.js';
+import type { KeyedTree } from '../../src/keyed/tree.js';
 import { syncKeyed } from '../../src/keyed/sync/client.js';
 import { encodeRecords } from '../../src/keyed/records.js';
 import { encodeFetchRequest, encodeReconcileRequest, PATH_KV_FETCH, PATH_KV_RECONCILE } from '../../src/keyed/sync/fingerprints.js';
@@ -51,6 +52,23 @@ async function treeOf(file: string, bucketBits = 10) {
   return tree;
 }
 
+/**
+ * withRepair serves `tree` with table `a`'s rows (or what `rows` makes of them) and runs `use`
+ * with a sink over table `b`; everything is closed after.
+ */
+async function withRepair(a: string, b: string, tree: KeyedTree, use: (url: string, target: SqliteReplica) => Promise<void>, rows?: (honest: RowSource) => RowSource): Promise<void> {
+  const served = await SqliteReplica.open(source(a));
+  const server = await startKeyedSyncServer({ tree, rows: rows ? rows(served) : served });
+  const target = await SqliteReplica.open(source(b), true);
+  try {
+    await use(server.url, target);
+  } finally {
+    target.close();
+    served.close();
+    await server.close();
+  }
+}
+
 describe('keyed repair between two SQLite databases', () => {
   it('makes the tables identical, moving exactly the differing rows', async () => {
     const a = makeDb('a', 3000);
@@ -62,25 +80,18 @@ describe('keyed repair between two SQLite databases', () => {
     expect(tableRows(a)).not.toEqual(tableRows(b));
     const treeA = await treeOf(a);
     const treeB = await treeOf(b);
-    const served = await SqliteReplica.open(source(a));
-    const server = await startKeyedSyncServer({ tree: treeA, rows: served });
-    const target = await SqliteReplica.open(source(b), true);
-    try {
-      const report = await syncKeyed(server.url, treeB, target);
+    await withRepair(a, b, treeA, async (url, target) => {
+      const report = await syncKeyed(url, treeB, target);
       expect(report).toMatchObject({ method: 'fingerprints', rowsPut: 4, rowsDeleted: 1, root: Buffer.from(treeA.root()).toString('hex') });
       expect(report.fallback).toBeUndefined();
       expect(report.differingBuckets).toBeLessThanOrEqual(5);
       // Two trips of fingerprints, one of rows.
       expect(report.roundTrips).toBe(3);
       expect(tableRows(b)).toEqual(tableRows(a));
-      // A second sync finds the roots equal from the metadata alone.
-      const again = await syncKeyed(server.url, treeB, target);
+      // A second sync finds the roots equal from the first answer alone.
+      const again = await syncKeyed(url, treeB, target);
       expect(again).toMatchObject({ rowsPut: 0, rowsDeleted: 0, roundTrips: 1 });
-    } finally {
-      target.close();
-      served.close();
-      await server.close();
-    }
+    });
   });
 
   it('repairs the same differences by the verified walk', async () => {
@@ -91,19 +102,12 @@ describe('keyed repair between two SQLite databases', () => {
     });
     const treeA = await treeOf(a);
     const treeB = await treeOf(b);
-    const served = await SqliteReplica.open(source(a));
-    const server = await startKeyedSyncServer({ tree: treeA, rows: served });
-    const target = await SqliteReplica.open(source(b), true);
-    try {
-      const report = await syncKeyed(server.url, treeB, target, { method: 'walk', levelsPerTrip: 5 });
+    await withRepair(a, b, treeA, async (url, target) => {
+      const report = await syncKeyed(url, treeB, target, { method: 'walk', levelsPerTrip: 5 });
       // meta, 2 node trips (10 levels at 5 per trip), buckets, rows.
       expect(report).toMatchObject({ method: 'walk', rowsPut: 2, rowsDeleted: 0, roundTrips: 5 });
       expect(tableRows(b)).toEqual(tableRows(a));
-    } finally {
-      target.close();
-      served.close();
-      await server.close();
-    }
+    });
   });
 
   it('falls back to the walk when a truncated fingerprint matches where the trees differ', async () => {
@@ -152,8 +156,7 @@ describe('keyed repair between two SQLite databases', () => {
     const b = makeDb('lying-b', 500, (db) => db.prepare("UPDATE users SET name = 'stale' WHERE id = 'user:9'").run());
     const treeA = await treeOf(a, 8);
     const treeB = await treeOf(b, 8);
-    const honest = await SqliteReplica.open(source(a));
-    const lying: RowSource = {
+    const lying = (honest: RowSource): RowSource => ({
       rows: (keys) =>
         honest.rows(keys).map((value) => {
           if (value === undefined) return value;
@@ -161,27 +164,27 @@ describe('keyed repair between two SQLite databases', () => {
           copy[copy.length - 1]! ^= 1;
           return copy;
         }),
-    };
-    const server = await startKeyedSyncServer({ tree: treeA, rows: lying });
-    const target = await SqliteReplica.open(source(b), true);
+    });
     const before = tableRows(b);
     const rootBefore = Buffer.from(treeB.root()).toString('hex');
-    try {
-      await expect(syncKeyed(server.url, treeB, target)).rejects.toThrow(SyncVerifyError);
-      await expect(syncKeyed(server.url, treeB, target)).rejects.toThrow(/row for key 757365723a39 does not match the entry it was fetched for/);
-      await expect(syncKeyed(server.url, treeB, target, { method: 'walk' })).rejects.toThrow(/does not hash to its digest/);
-      expect(tableRows(b)).toEqual(before);
-      expect(Buffer.from(treeB.root()).toString('hex')).toBe(rootBefore);
-      // A trusted root that is not the peer's is refused before anything moves.
-      await expect(syncKeyed(server.url, treeB, target, { expectedRoot: rootBefore })).rejects.toThrow(/not the trusted root/);
-      // Another tree shape is not a replica.
-      const other = await openKeyedTree(undefined, { bucketBits: 9 });
-      await expect(syncKeyed(server.url, other, target)).rejects.toThrow(IncompatibleTreesError);
-    } finally {
-      target.close();
-      honest.close();
-      await server.close();
-    }
+    await withRepair(
+      a,
+      b,
+      treeA,
+      async (url, target) => {
+        await expect(syncKeyed(url, treeB, target)).rejects.toThrow(SyncVerifyError);
+        await expect(syncKeyed(url, treeB, target)).rejects.toThrow(/row for key 757365723a39 does not match the entry it was fetched for/);
+        await expect(syncKeyed(url, treeB, target, { method: 'walk' })).rejects.toThrow(/does not hash to its digest/);
+        expect(tableRows(b)).toEqual(before);
+        expect(Buffer.from(treeB.root()).toString('hex')).toBe(rootBefore);
+        // A trusted root that is not the peer's is refused before anything moves.
+        await expect(syncKeyed(url, treeB, target, { expectedRoot: rootBefore })).rejects.toThrow(/not the trusted root/);
+        // Another tree shape is not a replica.
+        const other = await openKeyedTree(undefined, { bucketBits: 9 });
+        await expect(syncKeyed(url, other, target)).rejects.toThrow(IncompatibleTreesError);
+      },
+      lying,
+    );
   });
 
   it('the server refuses malformed and oversized requests by name', async () => {
