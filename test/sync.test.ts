@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildTree } from '../src/api/build.js';
-import { TreeFileError } from '../src/errors.js';
+import { InputError, TreeFileError } from '../src/errors.js';
 import type { HashName } from '../src/hash/types.js';
 import { openTree } from '../src/api/open-tree.js';
 import { syncFile, type SyncOptions } from '../src/sync/client.js';
@@ -147,6 +147,23 @@ describe('syncFile with a local tree file', () => {
     await remoteTree.close();
     const second = await syncFile(server.url, file('local.bin'), { tree: file('local.mtree') });
     expect(second).toMatchObject({ changed: false, treeBuilt: false, roundTrips: 1, blocksPatched: 0 });
+  });
+
+  it('refuses a peer whose root is not the trusted one before writing anything, and syncs from the trusted root', async () => {
+    const random = seededRandom(kSeed + 5);
+    const remote = randomBuffer(64 * 4096, random);
+    const server = await serve(remote, 4096);
+    const local = Buffer.from(remote);
+    changeBlocks(local, 4096, 2, random);
+    await writeFile(file('local.bin'), local);
+    const trusted = (await buildTree(file('local.bin'), { blockSize: 4096 })).rootHex; // consistent, but not the peer's
+    await expect(syncFile(server.url, file('local.bin'), { tree: file('pinned.mtree'), expectedRoot: trusted })).rejects.toThrow(new RegExp(`not the trusted root ${trusted}`));
+    expect(Buffer.compare(await readFile(file('local.bin')), local)).toBe(0);
+    await expect(stat(file('pinned.mtree'))).rejects.toThrow(/ENOENT/);
+    await expect(syncFile(server.url, file('local.bin'), { expectedRoot: 'xyz' })).rejects.toThrow(InputError);
+    const remoteRoot = (await buildTree(file('remote.bin'), { blockSize: 4096 })).rootHex;
+    const report = await syncFile(server.url, file('local.bin'), { expectedRoot: remoteRoot.toUpperCase() });
+    expect(report).toMatchObject({ changed: true, blocksPatched: 2, root: remoteRoot });
   });
 
   it('rebuilds a stale tree instead of trusting it', async () => {
@@ -380,6 +397,8 @@ describe('merkle serve and merkle sync (CLI)', () => {
     expect(Buffer.compare(await readFile(file('local.bin')), remote)).toBe(0);
     const diff = merkle(['diff', file('local.mtree'), file('remote.mtree')]);
     expect(diff.code).toBe(0);
+    const pinned = merkle(['sync', url, file('local.bin'), '--root', '00'.repeat(32)]);
+    expect([pinned.code, pinned.stderr]).toEqual([1, expect.stringMatching(/sync aborted, .* unchanged: the peer serves root [0-9a-f]{64}, not the trusted root 0{64} \(ERR_SYNC_VERIFY\)/)]);
   });
 
   it('exits 1 and leaves the file when the peer cannot be reached', async () => {

@@ -139,13 +139,16 @@ const sync: Command = {
   name: 'sync',
   summary: 'make a local file equal to a served one, fetching only differing blocks',
   positionals: [2, 2],
-  options: { tree: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
-  help: `Usage: merkle sync URL LOCALFILE [--tree LOCAL.mtree] [--json]
+  options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+  help: `Usage: merkle sync URL LOCALFILE [--root HEX] [--tree LOCAL.mtree] [--json]
 
 Compares LOCALFILE's tree with the tree served at URL ('merkle serve'), walking down only where
 they differ, fetches the differing blocks, checks every node and block against the peer's root,
 and replaces LOCALFILE atomically (a patched copy renamed into place). On any failure LOCALFILE
 is left exactly as it was.
+  --root HEX             the root you trust (as 'merkle build' prints it, from a source you
+                         trust): a peer serving any other root is refused before anything is
+                         written
   --tree FILE            LOCALFILE's tree: used when current, else built; rebuilt after the sync
   --levels-per-trip N    tree levels fetched per round trip (default 4, up to 8)
   --timeout MS           abandon a request after MS milliseconds of silence (default 15000)
@@ -159,6 +162,7 @@ Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mi
     try {
       report = await syncFile(url!, localPath!, {
         tree: values.tree as string | undefined,
+        expectedRoot: values.root as string | undefined,
         levelsPerTrip: wholeNumber(values, 'levels-per-trip', 1, 8),
         idleTimeoutMs: wholeNumber(values, 'timeout', 1, 3_600_000),
       });

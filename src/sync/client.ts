@@ -13,7 +13,7 @@
 import { stat } from 'node:fs/promises';
 import { buildTree } from '../api/build.js';
 import { toHex } from '../encoding.js';
-import { MerkleError, SyncError, SyncVerifyError } from '../errors.js';
+import { InputError, MerkleError, SyncError, SyncVerifyError } from '../errors.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { sourceIdentityOf } from '../store/source.js';
 import type { SourceIdentity } from '../store/format.js';
@@ -36,6 +36,11 @@ export interface SyncOptions {
   readonly tree?: string;
   /** Tree levels walked per round trip (default 4, 1 to limits.maxDepth). */
   readonly levelsPerTrip?: number;
+  /**
+   * The root you trust, as `merkle build` prints it: a peer serving any other root is refused
+   * before anything is read from it or written here.
+   */
+  readonly expectedRoot?: string;
   /** Milliseconds the peer may stay silent during a request (default 15 s). */
   readonly idleTimeoutMs?: number;
   /** Milliseconds one request may take in all (default 120 s). */
@@ -213,6 +218,10 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
   if (!Number.isSafeInteger(levelsPerTrip) || levelsPerTrip < 1 || levelsPerTrip > limits.maxDepth) {
     throw new RangeError(`options.levelsPerTrip must be a whole number from 1 to ${limits.maxDepth}, got ${levelsPerTrip}`);
   }
+  const trusted = options.expectedRoot;
+  if (trusted !== undefined && !(typeof trusted === 'string' && /^(?:[0-9a-fA-F]{2})+$/.test(trusted))) {
+    throw new InputError(`options.expectedRoot must be a hash in hex, got ${JSON.stringify(trusted)}`);
+  }
   const peer = new Peer(url, { idleTimeoutMs: options.idleTimeoutMs ?? 15_000, totalTimeoutMs: options.requestTimeoutMs ?? 120_000, signal: options.signal });
   let local: LocalTree | undefined;
   let copy: PatchedCopy | undefined;
@@ -229,6 +238,9 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
     const profile = kProfiles[meta.profile];
     const { hasher } = await loadTreeHasher(profile, meta.hash, options.backend ?? 'auto');
     const remoteRoot = Buffer.from(meta.root, 'hex');
+    if (trusted !== undefined && toHex(remoteRoot, profile.reversedDisplay) !== trusted.toLowerCase()) {
+      throw new SyncVerifyError(`the peer serves root ${toHex(remoteRoot, profile.reversedDisplay)}, not the trusted root ${trusted.toLowerCase()}`);
+    }
     local = await localTree(localPath, meta, options);
     const sizeBefore = local.bytes;
     const report = (fields: { changed: boolean; nodesFetched: number; nodesCompared: number; ranges: IndexRange[]; blockBytes: number; blocks: number; treeBuilt: boolean }): SyncReport => ({
