@@ -1,6 +1,7 @@
 /**
- * openTree: a saved tree file as a NodeSource, so proofs (and later diffs) are made from disk
- * with O(log n) positioned reads, never by loading the tree.
+ * openTree: a saved tree file as a NodeSource, so proofs and diffs are made from disk with
+ * positioned reads, never by loading the tree. Every node read is checked against the root
+ * (CheckedTreeReader): a damaged file fails by name, it never yields an answer.
  */
 import { toHex } from '../encoding.js';
 import { InputError, TreeFileError } from '../errors.js';
@@ -9,6 +10,8 @@ import type { TreeFileHeader } from '../store/format.js';
 import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { openTreeFile, type TreeFileReader } from '../store/reader.js';
 import { kProfiles } from '../tree/profile.js';
+import { loadTreeHasher } from '../hash/load.js';
+import { CheckedTreeReader } from './checked-reader.js';
 
 export interface OpenTree extends NodeSource {
   readonly path: string;
@@ -34,6 +37,13 @@ export async function openTree(path: string, options: { verify?: boolean } = {})
     throw new InputError(`${path}: cannot open (${(error as Error).message})`, { cause: error });
   }
   const meta = reader.meta;
+  try {
+    const { hasher } = await loadTreeHasher(kProfiles[meta.profile], meta.hash, 'auto');
+    reader = new CheckedTreeReader(reader, hasher);
+  } catch (error) {
+    await reader.close();
+    throw error;
+  }
   return {
     path,
     meta,
