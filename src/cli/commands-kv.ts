@@ -7,6 +7,7 @@ import { toHex } from '../encoding.js';
 import { InputError, UsageError } from '../errors.js';
 import type { BackendChoice } from '../hash/types.js';
 import type { KeyedTree } from '../keyed/tree.js';
+import { kServeAccessHelp, kServeAccessOptions, kSyncAccessHelp, kSyncAccessOptions, peerAccessOf, serverAccessOf } from './access-options.js';
 import type { Command } from './commands.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { writeOut } from './output.js';
@@ -338,24 +339,26 @@ const serve: Command = {
   name: 'serve',
   summary: 'serve a SQLite table as a keyed tree for replicas to repair from',
   positionals: [0, 0],
-  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ...kShapeOptions },
+  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ...kShapeOptions, ...kServeAccessOptions },
   help: `Usage: merkle kv serve --sqlite DB --table T --key-column C [--host H] [--port P]
                       [--bucket-bits N] [--hash H] [--salt TEXT]
+                      [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--insecure]
 
 Builds the keyed tree of the table (rows as their canonical encoding, docs/keyed.md) and serves
 it and the rows, read-only, over HTTP (default 127.0.0.1, any free port) until interrupted.
 Prints the URL. Replicas repair from it with 'merkle kv sync'. Restart it after writing to the
 table: the tree is built at start.
-`,
+${kServeAccessHelp}`,
   async run(values) {
     const source = sqliteOptions(values, 'serve');
+    const access = serverAccessOf(values);
     const portText = values.port as string | undefined;
     if (portText !== undefined && !(/^\d+$/.test(portText) && Number(portText) <= 65535)) throw new InputError(`--port must be 0..65535, got ${JSON.stringify(portText)}`);
     const tree = await treeOfTable(values, source);
     const { SqliteReplica } = await import('../keyed/sources/sqlite-replica.js');
     const { startKeyedSyncServer } = await import('../keyed/sync/server.js');
     const rows = await SqliteReplica.open(source);
-    const server = await startKeyedSyncServer({ tree, rows, host: values.host as string | undefined, port: portText === undefined ? 0 : Number(portText) });
+    const server = await startKeyedSyncServer({ tree, rows, host: values.host as string | undefined, port: portText === undefined ? 0 : Number(portText), access });
     writeOut(`${server.url}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -371,10 +374,10 @@ const sync: Command = {
   name: 'sync',
   summary: "repair a SQLite table from a peer's keyed tree, moving only the differing rows",
   positionals: [1, 1],
-  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, root: { type: 'string' }, method: { type: 'string' }, 'fingerprint-bytes': { type: 'string' }, 'levels-per-trip': { type: 'string' }, json: { type: 'boolean' }, ...kShapeOptions },
+  options: { sqlite: { type: 'string' }, table: { type: 'string' }, 'key-column': { type: 'string' }, root: { type: 'string' }, method: { type: 'string' }, 'fingerprint-bytes': { type: 'string' }, 'levels-per-trip': { type: 'string' }, json: { type: 'boolean' }, ...kShapeOptions, ...kSyncAccessOptions },
   help: `Usage: merkle kv sync URL --sqlite DB --table T --key-column C [--root HEX] [--json]
                       [--method fingerprints|walk] [--fingerprint-bytes F] [--levels-per-trip K]
-                      [--bucket-bits N] [--hash H] [--salt TEXT]
+                      [--bucket-bits N] [--hash H] [--salt TEXT] [--ca FILE] [--token-file FILE]
 
 Builds the keyed tree of the local table and repairs it from the peer's (at URL, from
 'merkle kv serve'), moving exactly the differing rows, and applies the upserts and deletes in
@@ -387,7 +390,7 @@ one transaction. --root refuses a peer whose root is not the one you trust.
   --fingerprint-bytes F   bytes per fingerprint, 2 to 32 (default 3)
   --json   print { root, method, fallback?, roundTrips, payloadBytes, wireBytes,
            differingBuckets, nodesFetched, rowsPut, rowsDeleted, rowBytes }
-`,
+${kSyncAccessHelp}`,
   async run(values, [url]) {
     const source = sqliteOptions(values, 'sync');
     const tripsText = values['levels-per-trip'] as string | undefined;
@@ -407,6 +410,7 @@ one transaction. --root refuses a peer whose root is not the one you trust.
     try {
       const report = await syncKeyed(url!, tree, target, {
         expectedRoot: values.root as string | undefined,
+        ...peerAccessOf(values),
         method,
         fingerprintBytes: fingerprintText === undefined ? undefined : Number(fingerprintText),
         levelsPerTrip: tripsText === undefined ? undefined : Number(tripsText),

@@ -7,6 +7,7 @@ import { InputError, SyncError } from '../errors.js';
 import type { OpenTree } from '../api/open-tree.js';
 // The diff, conflict and sync modules load when their command runs, not with every command.
 import type { IndexRange } from '../tree/diff.js';
+import { kServeAccessHelp, kServeAccessOptions, kSyncAccessHelp, kSyncAccessOptions, peerAccessOf, serverAccessOf } from './access-options.js';
 import type { Command } from './commands.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { writeOut } from './output.js';
@@ -104,23 +105,24 @@ const serve: Command = {
   name: 'serve',
   summary: 'serve a tree file and its data to `merkle sync` peers over HTTP',
   positionals: [1, 1],
-  options: { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' } },
+  options: { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, ...kServeAccessOptions },
   help: `Usage: merkle serve TREE.mtree --data FILE [--host 127.0.0.1] [--port N] [--json]
+                   [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--insecure]
 
 Serves TREE (block leaves, built from FILE) and FILE, read-only, to 'merkle sync' (protocol in
 docs/sync.md). Refuses to start, and answers 503 later, when FILE no longer matches the tree.
   --data FILE   the data file TREE was built from (required)
-  --host H      interface to bind (default 127.0.0.1; loopback only)
+  --host H      interface to bind (default 127.0.0.1, loopback only; any other needs a token)
   --port N      port (default 0: any free port; the URL is printed)
   --json        print { url, root, leaves } as one JSON line when listening
-Runs until interrupted (SIGINT or SIGTERM).
+${kServeAccessHelp}Runs until interrupted (SIGINT or SIGTERM).
 `,
   async run(values, [treePath]) {
     const data = values.data as string | undefined;
     if (!data) throw new InputError('serve: --data FILE is required (the data file the tree was built from)');
     const port = wholeNumber(values, 'port', 0, 65535) ?? 0;
     const { startSyncServer } = await import('../sync/server.js');
-    const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port });
+    const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port, access: serverAccessOf(values) });
     const { openTree } = await import('../api/open-tree.js');
     const tree = await openTree(treePath!);
     const line = values.json ? JSON.stringify({ url: server.url, root: tree.rootHex, leaves: tree.size }) : `serving ${treePath} (root ${tree.rootHex}) at ${server.url}`;
@@ -139,8 +141,9 @@ const sync: Command = {
   name: 'sync',
   summary: 'make a local file equal to a served one, fetching only differing blocks',
   positionals: [2, 2],
-  options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+  options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, ...kSyncAccessOptions },
   help: `Usage: merkle sync URL LOCALFILE [--root HEX] [--tree LOCAL.mtree] [--json]
+                  [--ca FILE] [--token-file FILE]
 
 Compares LOCALFILE's tree with the tree served at URL ('merkle serve'), walking down only where
 they differ, fetches the differing blocks, checks every node and block against the peer's root,
@@ -153,7 +156,7 @@ is left exactly as it was.
   --levels-per-trip N    tree levels fetched per round trip (default 4, up to 8)
   --timeout MS           abandon a request after MS milliseconds of silence (default 15000)
   --json                 print the report: roundTrips, bytesTransferred, blocksPatched, ratio, ...
-Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mid-sync,
+${kSyncAccessHelp}Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mid-sync,
 2 usage or input error.
 `,
   async run(values, [url, localPath]) {
@@ -163,6 +166,7 @@ Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mi
       report = await syncFile(url!, localPath!, {
         tree: values.tree as string | undefined,
         expectedRoot: values.root as string | undefined,
+        ...peerAccessOf(values),
         levelsPerTrip: wholeNumber(values, 'levels-per-trip', 1, 8),
         idleTimeoutMs: wholeNumber(values, 'timeout', 1, 3_600_000),
       });

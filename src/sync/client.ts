@@ -28,10 +28,10 @@ import { levelCount } from '../tree/levels.js';
 import { kProfiles } from '../tree/profile.js';
 import { PatchedCopy } from './patch.js';
 import { blockBytes, kDefaultSyncLimits, parseTreeMeta, PATH_BLOCKS, PATH_META, PATH_NODES, type NodeRange, type SyncLimits, type TreeMeta } from './protocol.js';
-import { Peer } from './transport.js';
+import { Peer, type PeerAccess } from './transport.js';
 import { descend, descendantRanges, type LevelNodes, type WalkContext } from './walk.js';
 
-export interface SyncOptions {
+export interface SyncOptions extends PeerAccess {
   /** Local .mtree of the file: opened when current, else (re)built there; rebuilt after the sync. */
   readonly tree?: string;
   /** Tree levels walked per round trip (default 4, 1 to limits.maxDepth). */
@@ -222,7 +222,7 @@ export async function syncFile(url: string, localPath: string, options: SyncOpti
   if (trusted !== undefined && !(typeof trusted === 'string' && /^(?:[0-9a-fA-F]{2})+$/.test(trusted))) {
     throw new InputError(`options.expectedRoot must be a hash in hex, got ${JSON.stringify(trusted)}`);
   }
-  const peer = new Peer(url, { idleTimeoutMs: options.idleTimeoutMs ?? 15_000, totalTimeoutMs: options.requestTimeoutMs ?? 120_000, signal: options.signal });
+  const peer = new Peer(url, { idleTimeoutMs: options.idleTimeoutMs ?? 15_000, totalTimeoutMs: options.requestTimeoutMs ?? 120_000, signal: options.signal, ca: options.ca, token: options.token });
   let local: LocalTree | undefined;
   let copy: PatchedCopy | undefined;
   try {

@@ -1,11 +1,72 @@
 /**
- * What every sync server shares about HTTP: bounded JSON request bodies, errors answered as
- * `{ error: { code, message } }` with a status, the server's timeouts and connection cap, and
- * listen / close as promises.
+ * What every sync server shares about HTTP: who may connect (TLS, a bearer token, and the rule
+ * that a server reachable from other hosts needs one), bounded request bodies, errors answered
+ * as `{ error: { code, message } }` with a status, the server's timeouts and connection cap,
+ * and listen / close as promises.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { MerkleError } from '../errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
+import { InputError, MerkleError } from '../errors.js';
+
+/** How a sync server is reached. */
+export interface ServerAccess {
+  /** PEM certificate (chain) and private key: the server speaks HTTPS only. */
+  readonly tls?: { readonly cert: string | Uint8Array; readonly key: string | Uint8Array };
+  /** Every request must carry `Authorization: Bearer TOKEN`. */
+  readonly token?: string;
+  /** Allow binding a non-loopback address without a token (anyone who reaches it reads the data). */
+  readonly insecure?: boolean;
+}
+
+/** isLoopback says whether `host` is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** checkAccess refuses a non-loopback `host` without a token unless `access.insecure`, and an empty token. */
+export function checkAccess(host: string, access: ServerAccess): void {
+  if (access.token !== undefined && access.token.length === 0) throw new InputError('the access token is empty');
+  if (!isLoopback(host) && access.token === undefined && !access.insecure) {
+    throw new InputError(`refusing to serve ${host} without a token: every host that reaches it could read the data (give a token file, or --insecure to serve it openly)`);
+  }
+}
+
+/**
+ * createSyncServer makes the HTTP (or, with `access.tls`, HTTPS) server of `handle`, with the
+ * token checked before `handle` sees a request, after checkAccess.
+ */
+export function createSyncServer(host: string, access: ServerAccess, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  checkAccess(host, access);
+  const expected = access.token === undefined ? undefined : digestOf(access.token);
+  const guarded = (req: IncomingMessage, res: ServerResponse) => {
+    if (expected !== undefined && !tokenMatches(req, expected)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      sendError(res, new HttpError(401, 'ERR_SYNC_UNAUTHORIZED', 'this peer wants a valid bearer token'));
+      return;
+    }
+    handle(req, res);
+  };
+  if (access.tls === undefined) return createHttpServer(guarded);
+  try {
+    return createHttpsServer({ cert: Buffer.from(access.tls.cert), key: Buffer.from(access.tls.key) }, guarded);
+  } catch (error) {
+    throw new InputError(`the TLS certificate and key cannot be used: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function digestOf(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Compares digests of equal length in constant time, so the comparison says nothing of the token. */
+function tokenMatches(req: IncomingMessage, expected: Buffer): boolean {
+  const header = req.headers.authorization;
+  const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+  return given !== undefined && timingSafeEqual(digestOf(given), expected);
+}
 
 /** An error answered with `status` and a stable code. */
 export class HttpError extends Error {
@@ -85,7 +146,7 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** urlOf is the http:// URL of a server on `host` and `port` (IPv6 hosts bracketed). */
-export function urlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** urlOf is the URL of a server on `host` and `port` (IPv6 hosts bracketed), https:// when it has TLS. */
+export function urlOf(host: string, port: number, tls = false): string {
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

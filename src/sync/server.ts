@@ -3,7 +3,7 @@
  * over plain node:http. Every request is bounded (body size, ranges, nodes, block bytes, time)
  * and answered only while the tree still matches the data (size and mtime).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, type FileHandle } from 'node:fs/promises';
 import { toHex } from '../encoding.js';
 import { InputError } from '../errors.js';
@@ -12,7 +12,7 @@ import { kLeafModeInfo } from '../store/leaf-modes.js';
 import { checkSource } from '../store/source.js';
 import { readFully } from '../store/io.js';
 import { levelCount } from '../tree/levels.js';
-import { boundServer, closeServer, HttpError, listen, readJsonBody, sendError, urlOf } from './http.js';
+import { boundServer, checkAccess, closeServer, createSyncServer, HttpError, listen, readJsonBody, sendError, urlOf, type ServerAccess } from './http.js';
 import {
   blockBytes,
   kDefaultSyncLimits,
@@ -39,6 +39,8 @@ export interface SyncServerOptions {
   readonly limits?: Partial<SyncLimits>;
   /** Milliseconds a request may take from its first byte to the end of its answer (default 30 s). */
   readonly requestTimeoutMs?: number;
+  /** TLS, a bearer token; a non-loopback host needs a token (or `insecure`). */
+  readonly access?: ServerAccess;
 }
 
 export interface SyncServer {
@@ -57,6 +59,8 @@ export interface SyncServer {
 export async function startSyncServer(options: SyncServerOptions): Promise<SyncServer> {
   const limits: SyncLimits = { ...kDefaultSyncLimits, ...options.limits };
   const host = options.host ?? '127.0.0.1';
+  const access = options.access ?? {};
+  checkAccess(host, access); // before anything is opened: a server that must not start opens nothing
   const tree = await openTree(options.tree);
   let data: FileHandle | undefined;
   try {
@@ -69,18 +73,24 @@ export async function startSyncServer(options: SyncServerOptions): Promise<SyncS
     throw error;
   }
   const handler = new SyncHandler(tree, data, options.data, limits);
-  const server = createServer((req, res) => void handler.handle(req, res));
-  boundServer(server, options.requestTimeoutMs ?? 30_000);
   const release = async () => {
     await data!.close();
     await tree.close();
   };
+  let server: ReturnType<typeof createSyncServer>;
+  try {
+    server = createSyncServer(host, access, (req, res) => void handler.handle(req, res));
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  boundServer(server, options.requestTimeoutMs ?? 30_000);
   const port = await listen(server, options.port ?? 0, host).catch(async (error) => {
     await release();
     throw error;
   });
   return {
-    url: urlOf(host, port),
+    url: urlOf(host, port, access.tls !== undefined),
     host,
     port,
     close: async () => {

@@ -4,6 +4,7 @@
  * and every byte on the socket counted.
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { ROOT_HEADER } from './protocol.js';
 import { IncompatibleTreesError, SyncProtocolError, SyncRemoteError, SyncRootChangedError, SyncTimeoutError } from '../errors.js';
@@ -11,7 +12,15 @@ import { IncompatibleTreesError, SyncProtocolError, SyncRemoteError, SyncRootCha
 /** Error bodies are short JSON; more than this is not read. */
 const kMaxErrorBytes = 64 * 1024;
 
-export interface PeerOptions {
+/** How a client reaches a peer that wants TLS with a private CA, or a token. */
+export interface PeerAccess {
+  /** PEM certificate(s) of the authorities an https:// peer's certificate must chain to (default: the system's). */
+  readonly ca?: string | Uint8Array;
+  /** Sent as `Authorization: Bearer TOKEN` on every request; never printed. */
+  readonly token?: string;
+}
+
+export interface PeerOptions extends PeerAccess {
   /** Milliseconds without a byte moving before a request is abandoned. */
   readonly idleTimeoutMs: number;
   /** Milliseconds a whole request may take. */
@@ -31,7 +40,8 @@ export class Peer {
   expectedRoot: string | undefined;
   /** The root header of the last successful answer. */
   lastRoot: string | undefined;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: Agent;
+  private readonly request: typeof httpRequest;
   private readonly sockets = new Set<Socket>();
   private readonly base: URL;
 
@@ -45,8 +55,16 @@ export class Peer {
     } catch (error) {
       throw new SyncRemoteError(`not a URL: ${JSON.stringify(baseUrl)}`, { cause: error });
     }
-    if (base.protocol !== 'http:') throw new SyncRemoteError(`only http:// peers are supported, got ${base.protocol}`);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new SyncRemoteError(`only http:// and https:// peers are supported, got ${base.protocol}`);
+    if (options.ca !== undefined && base.protocol !== 'https:') throw new SyncRemoteError(`a CA certificate is for https:// peers; ${base.origin} is plain http`);
     this.base = base;
+    if (base.protocol === 'https:') {
+      this.agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ...(options.ca === undefined ? {} : { ca: Buffer.from(options.ca) }) });
+      this.request = httpsRequest as unknown as typeof httpRequest;
+    } else {
+      this.agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      this.request = httpRequest;
+    }
   }
 
   /** Bytes that crossed the wire in both directions, headers included. */
@@ -95,7 +113,8 @@ export class Peer {
       const onAbort = () => finish(this.options.signal!.reason instanceof Error ? this.options.signal!.reason : new SyncRemoteError('sync aborted'));
       const deadline = setTimeout(() => finish(new SyncTimeoutError(`${what}: no complete answer within ${this.options.totalTimeoutMs} ms`)), this.options.totalTimeoutMs);
       const headers: Record<string, string | number> = body ? { 'content-type': type, 'content-length': body.length } : {};
-      const req = httpRequest(url, { method, agent: this.agent, headers });
+      if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+      const req = this.request(url, { method, agent: this.agent, headers });
       req.on('socket', (socket: Socket) => this.sockets.add(socket));
       req.setTimeout(this.options.idleTimeoutMs, () => finish(new SyncTimeoutError(`${what}: peer silent for ${this.options.idleTimeoutMs} ms`)));
       req.on('error', (error) => finish(new SyncRemoteError(`${what}: ${error.message}`, { cause: error })));
@@ -158,6 +177,7 @@ function remoteError(what: string, status: number, body: Buffer): Error {
     message = `status ${status} with a body that is not JSON`;
   }
   if (status === 409 || code === 'ERR_SYNC_ROOT_CHANGED') return new SyncRootChangedError(`${what}: ${message}`);
+  if (status === 401) return new SyncRemoteError(`${what}: the peer refused the request: it wants a valid bearer token (--token-file) (status 401)`);
   if (code === 'ERR_MERKLE_INCOMPATIBLE') return new IncompatibleTreesError(`${what}: ${message}`);
   return new SyncRemoteError(`${what}: ${message}`);
 }

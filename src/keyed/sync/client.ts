@@ -17,7 +17,7 @@
 import { toHex } from '../../encoding.js';
 import { IncompatibleTreesError, SyncProtocolError, SyncVerifyError } from '../../errors.js';
 import { ROOT_HEADER } from '../../sync/protocol.js';
-import { Peer } from '../../sync/transport.js';
+import { Peer, type PeerAccess } from '../../sync/transport.js';
 import { describeParams, sameParams } from '../params.js';
 import type { RowChange, RowSink } from '../rows.js';
 import type { KeyedEntry } from '../store.js';
@@ -37,7 +37,7 @@ import {
 
 const kDefaultFingerprint = 3;
 
-export interface KeyedSyncOptions {
+export interface KeyedSyncOptions extends PeerAccess {
   /**
    * `fingerprints` (default): the three-round-trip exchange of truncated hashes, checked
    * against the peer's root before anything is written, falling back to `walk` if that check
@@ -98,7 +98,7 @@ export async function syncKeyed(url: string, tree: KeyedTree, sink: RowSink, opt
   if (!(Number.isInteger(f) && f >= kMinFingerprint && f <= Math.min(kMaxFingerprint, tree.digestSize))) {
     throw new SyncProtocolError(`fingerprintBytes must be ${kMinFingerprint}..${Math.min(kMaxFingerprint, tree.digestSize)}, got ${f}`);
   }
-  const peer = new Peer(url, { idleTimeoutMs: options.idleTimeoutMs ?? 10_000, totalTimeoutMs: options.totalTimeoutMs ?? 120_000, signal: options.signal });
+  const peer = new Peer(url, { idleTimeoutMs: options.idleTimeoutMs ?? 10_000, totalTimeoutMs: options.totalTimeoutMs ?? 120_000, signal: options.signal, ca: options.ca, token: options.token });
   try {
     const wire = () => ({ roundTrips: peer.roundTrips, payloadBytes: peer.payloadBytes, wireBytes: peer.wireBytes });
     if (options.method !== 'walk') {

@@ -4,9 +4,9 @@
  * time) and names the root it expects; answers carry the root, so a client notices writes
  * that land during its sync.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toHex } from '../../encoding.js';
-import { boundServer, closeServer, HttpError, listen, readBody, readJsonBody, sendError, urlOf } from '../../sync/http.js';
+import { boundServer, closeServer, createSyncServer, HttpError, listen, readBody, readJsonBody, sendError, urlOf, type ServerAccess } from '../../sync/http.js';
 import { ROOT_HEADER } from '../../sync/protocol.js';
 import { describeParams, sameParams } from '../params.js';
 import type { RowSource } from '../rows.js';
@@ -47,6 +47,8 @@ export interface KeyedSyncServerOptions {
   readonly port?: number;
   readonly limits?: Partial<KeyedSyncLimits>;
   readonly requestTimeoutMs?: number;
+  /** TLS, a bearer token; a non-loopback host needs a token (or `insecure`). */
+  readonly access?: ServerAccess;
 }
 
 export interface KeyedSyncServer {
@@ -59,11 +61,12 @@ export interface KeyedSyncServer {
 export async function startKeyedSyncServer(options: KeyedSyncServerOptions): Promise<KeyedSyncServer> {
   const limits = { ...kDefaultKeyedSyncLimits, ...options.limits };
   const host = options.host ?? '127.0.0.1';
+  const access = options.access ?? {};
   const handler = new KeyedHandler(options.tree, options.rows, limits);
-  const server = createServer((req, res) => void handler.handle(req, res));
+  const server = createSyncServer(host, access, (req, res) => void handler.handle(req, res));
   boundServer(server, options.requestTimeoutMs ?? 30_000);
   const port = await listen(server, options.port ?? 0, host);
-  return { url: urlOf(host, port), port, close: () => closeServer(server) };
+  return { url: urlOf(host, port, access.tls !== undefined), port, close: () => closeServer(server) };
 }
 
 function badRequestOf<T>(parse: () => T): T {
