@@ -28,11 +28,11 @@ for (const r of report.writes) {
   }
 }
 lines.push('', '**Repairs** (replica B = A after d seeded changes, repaired from A over loopback HTTP; bytes are message bodies less the row values, which every protocol must move, per differing key):', '');
-lines.push('| keys | d | merkle-engine round trips | bytes / difference (with HTTP headers) | rows moved | negentropy round trips | negentropy bytes / difference |', '|---|---|---|---|---|---|---|');
+lines.push('| keys | d | merkle-engine round trips | bytes / differing key (with HTTP headers) | rows moved | negentropy round trips | negentropy bytes / differing key (ids only) |', '|---|---|---|---|---|---|---|');
 const negentropy = report.peers?.repairs ?? [];
 for (const r of report.repairs) {
   const n = negentropy.find((x) => x.n === r.keys && x.d === r.d);
-  const peer = n === undefined || n.skipped ? ['—', '—'] : [n.roundTrips, Math.round(n.bytesPerDifference)];
+  const peer = n === undefined || n.skipped ? ['—', '—'] : [n.roundTrips, Math.round(n.bytesPerDifferingKey)];
   lines.push(`| ${count(r.keys)} | ${r.d} | ${r.roundTrips} | ${r.bytesPerDifference} (${r.wireBytesPerDifference}) | ${r.rowsMoved} of ${r.differingKeys} | ${peer[0]} | ${peer[1]} |`);
 }
 if (report.peers?.skipped) lines.push('', `Peers: skipped (${report.peers.skipped}).`);
