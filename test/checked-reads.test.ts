@@ -16,6 +16,8 @@ import { diffTrees } from '../src/api/diff.js';
 import { openTree } from '../src/api/open-tree.js';
 import { proveInclusion } from '../src/api/proofs.js';
 import { TreeFileError } from '../src/errors.js';
+import { syncFile } from '../src/sync/client.js';
+import { startSyncServer } from '../src/sync/server.js';
 import type { HashName } from '../src/hash/types.js';
 import type { ProfileName } from '../src/tree/profile.js';
 import { merkle } from './helpers/cli.js';
@@ -123,6 +125,29 @@ describe('checked reads of a damaged tree file', () => {
     writeFileSync(file('grow.mtree'), bytes);
     await expect(appendToTree(file('grow.mtree'), randomBuffer(3 * kBlock, seededRandom(6)))).rejects.toThrow(/ERR_MTREE_NODE|the tree file is damaged/);
     expect(Buffer.compare(readFileSync(file('grow.mtree')), bytes)).toBe(0);
+  });
+
+  it('a served tree file with a damaged node: the sync fails naming it, the local file untouched', async () => {
+    const data = randomBuffer(kBlocks * kBlock, seededRandom(7));
+    writeFileSync(file('served.bin'), data);
+    await buildTree(file('served.bin'), { blockSize: kBlock, out: file('served.mtree') });
+    const bytes = readFileSync(file('served.mtree'));
+    const tree = await openTree(file('served.mtree'));
+    const leaves = tree.meta.levels[0]!;
+    await tree.close();
+    bytes[leaves.offset + 9 * 32 + 1]! ^= 0x04; // leaf 9: the walk reads it where the local file differs
+    writeFileSync(file('served.mtree'), bytes);
+    // The tree's recorded source is the data file; rewriting the tree file does not make it stale.
+    const server = await startSyncServer({ tree: file('served.mtree'), data: file('served.bin') });
+    try {
+      const local = Buffer.from(data);
+      local[9 * kBlock]! ^= 1;
+      writeFileSync(file('replica.bin'), local);
+      await expect(syncFile(server.url, file('replica.bin'))).rejects.toThrow(/node 8 of level 0 and its sibling do not hash to their parent.*the tree file is damaged/);
+      expect(Buffer.compare(readFileSync(file('replica.bin')), local)).toBe(0);
+    } finally {
+      await server.close();
+    }
   });
 
   it('merkle proof, diff and conflicts exit non-zero naming the damage', async () => {
