@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointError } from '../errors.js';
-import type { HashName } from '../hash/types.js';
-import type { ProfileName } from '../tree/profile.js';
+import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
+import { kProfileNames, type ProfileName } from '../tree/profile.js';
 
 export const kCheckpointFile = 'checkpoint.json';
 const kFormat = 'merkle-engine checkpoint';
@@ -63,12 +63,43 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | undefine
   if (typeof outer.body !== 'string' || typeof outer.checksum !== 'string') throw corrupt('missing body or checksum');
   const calculated = checksumOf(outer.body);
   if (calculated !== outer.checksum) throw corrupt(`checksum ${calculated}, want ${outer.checksum}`);
-  const body = JSON.parse(outer.body) as { format?: string; version?: number; identity: CheckpointIdentity; segments: number; bytes: number; roots: string };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(outer.body);
+  } catch {
+    throw corrupt('the body is not JSON');
+  }
+  const body = parsed as { format?: unknown; version?: unknown; identity?: unknown; segments?: unknown; bytes?: unknown; roots?: unknown } | null;
+  if (body === null || typeof body !== 'object') throw corrupt('the body is not an object');
   if (body.format !== kFormat) throw corrupt(`format ${JSON.stringify(body.format)}`);
   if (body.version !== kVersion) {
-    throw new CheckpointError('ERR_MERKLE_CHECKPOINT_MISMATCH', `${file}: checkpoint version ${body.version}, this build reads version ${kVersion}; --restart discards it`);
+    throw new CheckpointError('ERR_MERKLE_CHECKPOINT_MISMATCH', `${file}: checkpoint version ${JSON.stringify(body.version)}, this build reads version ${kVersion}; --restart discards it`);
   }
-  return { identity: body.identity, segments: body.segments, bytes: body.bytes, roots: new Uint8Array(Buffer.from(body.roots, 'base64')) };
+  const identity = identityProblem(body.identity);
+  if (typeof identity === 'string') throw corrupt(identity);
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!count(body.segments) || !count(body.bytes)) throw corrupt('segments and bytes must be whole numbers');
+  if (typeof body.roots !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(body.roots)) throw corrupt('roots must be base64');
+  const roots = new Uint8Array(Buffer.from(body.roots, 'base64'));
+  const digestSize = kHashInfo[identity.hash].digestSize;
+  if (roots.length !== (body.segments as number) * digestSize) throw corrupt(`${roots.length} bytes of roots for ${String(body.segments)} segments of ${digestSize}-byte hashes`);
+  return { identity, segments: body.segments as number, bytes: body.bytes as number, roots };
+}
+
+/** identityProblem returns the identity if `value` is a well-formed one, else what is wrong with it. */
+function identityProblem(value: unknown): CheckpointIdentity | string {
+  if (value === null || typeof value !== 'object') return 'the identity is not an object';
+  const id = value as Record<string, unknown>;
+  if (!kProfileNames.includes(id.profile as ProfileName)) return `unknown profile ${JSON.stringify(id.profile)}`;
+  if (!kHashNames.includes(id.hash as HashName)) return `unknown hash ${JSON.stringify(id.hash)}`;
+  const whole = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (!whole(id.blockSize) || !whole(id.segmentLevel)) return 'blockSize and segmentLevel must be whole numbers';
+  if (id.out !== null && typeof id.out !== 'string') return 'out must be a path or null';
+  const input = id.input as Record<string, unknown> | null;
+  if (input === null || typeof input !== 'object') return 'the input is not an object';
+  if (input.kind === 'stream') return value as CheckpointIdentity;
+  if (input.kind !== 'file' || typeof input.path !== 'string' || !whole(input.size) || typeof input.mtimeNs !== 'string') return 'the input must be a file (path, size, mtimeNs) or a stream';
+  return value as CheckpointIdentity;
 }
 
 /** writeCheckpoint replaces the checkpoint in `dir` atomically. */

@@ -100,21 +100,26 @@ export function blockBytes(range: BlockRange, blockSize: number, dataLength: num
   return Math.min(range.end * blockSize, dataLength) - range.begin * blockSize;
 }
 
+/** shown is a value of a peer's document as a message may quote it: JSON, never its own toString. */
+function shown(value: unknown): string {
+  return JSON.stringify(value)?.slice(0, 80) ?? typeof value;
+}
+
 /** parseTreeMeta validates a metadata document; throws SyncProtocolError naming the bad field. */
 export function parseTreeMeta(value: unknown, depth: number): TreeMeta {
   const bad = (what: string) => new SyncProtocolError(`malformed metadata: ${what}`);
   if (!isObject(value)) throw bad('not a JSON object');
-  if (value.protocol !== PROTOCOL_VERSION) throw bad(`protocol ${String(value.protocol)}, want ${PROTOCOL_VERSION}`);
-  if (!kProfileNames.includes(value.profile as ProfileName)) throw bad(`unknown profile ${String(value.profile)}`);
-  if (!kHashNames.includes(value.hash as HashName)) throw bad(`unknown hash ${String(value.hash)}`);
+  if (value.protocol !== PROTOCOL_VERSION) throw bad(`protocol ${shown(value.protocol)}, want ${PROTOCOL_VERSION}`);
+  if (!kProfileNames.includes(value.profile as ProfileName)) throw bad(`unknown profile ${shown(value.profile)}`);
+  if (!kHashNames.includes(value.hash as HashName)) throw bad(`unknown hash ${shown(value.hash)}`);
   const hash = value.hash as HashName;
   const digestSize = kHashInfo[hash].digestSize;
-  if (value.digestSize !== digestSize) throw bad(`digestSize ${String(value.digestSize)}, want ${digestSize} for ${hash}`);
+  if (value.digestSize !== digestSize) throw bad(`digestSize ${shown(value.digestSize)}, want ${digestSize} for ${hash}`);
   const { blockSize, leafCount, dataLength } = value;
-  if (!isCount(blockSize) || blockSize === 0) throw bad(`blockSize ${String(blockSize)}`);
-  if (!isCount(dataLength)) throw bad(`dataLength ${String(dataLength)}`);
+  if (!isCount(blockSize) || blockSize === 0) throw bad(`blockSize ${shown(blockSize)}`);
+  if (!isCount(dataLength)) throw bad(`dataLength ${shown(dataLength)}`);
   if (!isCount(leafCount) || leafCount !== Math.ceil(dataLength / blockSize)) {
-    throw bad(`leafCount ${String(leafCount)} does not fit ${dataLength} bytes in ${blockSize}-byte blocks`);
+    throw bad(`leafCount ${shown(leafCount)} does not fit ${dataLength} bytes in ${blockSize}-byte blocks`);
   }
   if (!isHex(value.root, digestSize)) throw bad('root is not a hex digest');
   const levels = levelCount(leafCount);
