@@ -19,6 +19,17 @@ export class InputError extends MerkleError {
   }
 }
 
+/**
+ * StorageError: a write the engine needed failed for want of room or a working device (disk
+ * full, quota, read-only, I/O error). The message names the file; whatever the write was to
+ * replace is left as it was. CLI exit 2.
+ */
+export class StorageError extends MerkleError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_MERKLE_STORAGE', message, options);
+  }
+}
+
 /** UsageError: the command line itself is wrong (unknown option, missing argument). CLI exit 2. */
 export class UsageError extends MerkleError {
   constructor(message: string) {

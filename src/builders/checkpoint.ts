@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointError } from '../errors.js';
+import { namedWriteError } from '../store/io.js';
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { kProfileNames, type ProfileName } from '../tree/profile.js';
 
@@ -114,12 +115,18 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
   });
   const file = path.join(dir, kCheckpointFile);
   const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(JSON.stringify({ body, checksum: checksumOf(body) }));
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify({ body, checksum: checksumOf(body) }));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // The previous checkpoint stays whole; the half-written temp goes.
+    await rm(temp, { force: true });
+    throw namedWriteError(error, file);
   }
   await rename(temp, file);
   await syncDirectory(dir);

@@ -3,18 +3,47 @@
  * and one call cannot move more than 2 GiB.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { TreeFileError } from '../errors.js';
+import { StorageError, TreeFileError } from '../errors.js';
+
+const kStorageFailures: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  EROFS: 'read-only file system',
+  EIO: 'I/O error',
+};
+
+/**
+ * namedWriteError turns a failed write, flush or copy of `name` for want of room or a working
+ * device into a StorageError naming the file; any other error is returned as it is.
+ */
+export function namedWriteError(error: unknown, name: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code === undefined ? undefined : kStorageFailures[code];
+  return reason === undefined ? error : new StorageError(`${name}: cannot write: ${reason} (${code})`, { cause: error });
+}
+
+/** withNamedWrites runs `write`, naming `name` in its storage failures (namedWriteError). */
+export async function withNamedWrites<T>(name: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw namedWriteError(error, name);
+  }
+}
 
 /** Largest single positioned write or read: stays below the 2 GiB limit of one fs call. */
 const IO_CHUNK_BYTES = 64 * 1024 * 1024;
 
-/** writeFully writes all of `bytes` at `position`, in chunks and across short writes. */
-export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const length = Math.min(IO_CHUNK_BYTES, bytes.length - done);
-    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
-    done += bytesWritten;
-  }
+/** writeFully writes all of `bytes` at `position` of file `name`, in chunks and across short writes. */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number, name: string): Promise<void> {
+  await withNamedWrites(name, async () => {
+    for (let done = 0; done < bytes.length; ) {
+      const length = Math.min(IO_CHUNK_BYTES, bytes.length - done);
+      const { bytesWritten } = await handle.write(bytes, done, length, position + done);
+      done += bytesWritten;
+    }
+  });
 }
 
 /** What readFully needs of a file: a FileHandle, or a ReadOnlyFile (io/read-only-file.ts). */

@@ -60,7 +60,7 @@ export class SpillLevelSink {
       this.#lengths.push(0);
     }
     const position = firstIndex * this.#digestSize;
-    await writeFully(await this.#files[level]!, nodes, position);
+    await writeFully(await this.#files[level]!, nodes, position, this.#levelPath(level));
     this.#lengths[level] = Math.max(this.#lengths[level]!, position + nodes.length);
   }
 

@@ -11,7 +11,7 @@ import { TreeFileError } from '../errors.js';
 import type { TreeLevels } from '../tree/build.js';
 import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
 import { CHECKSUM_NAME, encodeHeader, equalBytes, hex, layoutOf, validateMeta, type Layout, type TreeFileMeta } from './format.js';
-import { readFully, writeFully } from './io.js';
+import { readFully, withNamedWrites, writeFully } from './io.js';
 import { RangeSet } from './range-set.js';
 
 /** writeTreeFile's unit of work; a multiple of every digest size. */
@@ -119,7 +119,7 @@ class PositionedWriter implements TreeFileWriter {
       throw new RangeError(`nodes [${firstIndex}, ${firstIndex + count}) are outside level ${level} of ${entry.nodeCount} nodes`);
     }
     this.track(level, firstIndex, bytes);
-    const write = writeFully(this.handle, bytes, entry.offset + firstIndex * digestSize);
+    const write = writeFully(this.handle, bytes, entry.offset + firstIndex * digestSize, this.path);
     this.pending.add(write);
     try {
       await write;
@@ -148,8 +148,8 @@ class PositionedWriter implements TreeFileWriter {
       const checksums = await this.finishChecksums();
       await this.requireTopIsRoot(root);
       const header = encodeHeader(this.meta, root, checksums);
-      await writeFully(this.handle, header, 0);
-      await this.handle.sync();
+      await writeFully(this.handle, header, 0, this.path);
+      await withNamedWrites(this.path, () => this.handle.sync());
       await this.handle.close();
       await rename(this.tempPath, this.path);
     } catch (error) {

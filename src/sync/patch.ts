@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { copyFile, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { writeFully } from '../store/io.js';
+import { namedWriteError, withNamedWrites, writeFully } from '../store/io.js';
 
 export class PatchedCopy {
   private constructor(
@@ -44,13 +44,13 @@ export class PatchedCopy {
       return new PatchedCopy(target, tempPath, handle);
     } catch (error) {
       await unlink(tempPath).catch(() => undefined);
-      throw error;
+      throw namedWriteError(error, target);
     }
   }
 
   /** write puts `bytes` at `position` of the copy. */
   async write(bytes: Uint8Array, position: number): Promise<void> {
-    await writeFully(this.handle!, bytes, position);
+    await writeFully(this.handle!, bytes, position, this.target);
   }
 
   /**
@@ -59,8 +59,10 @@ export class PatchedCopy {
    */
   async commit(length: number, beforeRename?: (tempPath: string) => void | Promise<void>): Promise<void> {
     const handle = this.handle!;
-    await handle.truncate(length);
-    await handle.sync();
+    await withNamedWrites(this.target, async () => {
+      await handle.truncate(length);
+      await handle.sync();
+    });
     await handle.close();
     this.handle = undefined;
     await beforeRename?.(this.tempPath);
