@@ -347,14 +347,14 @@ describe('failure mid-write', () => {
         const tree = { size, digestSize: 32, levels, root: levels[levels.length - 1], ambiguous: false };
         const meta = { profile: 'rfc9162', hash: 'sha256', digestSize: 32, leafMode: 'leaf-hashes', blockSize: 0, leafCount: size, dataLength: 0 };
         try { await writeTreeFile(process.argv[1], meta, tree); console.log('no error'); }
-        catch (e) { console.log(e.code); }
+        catch (e) { console.log(e.code, e.cause?.code, e.message); }
       `;
       // 64 KiB limit: the header fits, level 0 (128000 bytes at offset 4096) does not.
       const run = spawnSync('/bin/bash', ['-c', 'ulimit -f 64 && exec "$0" --input-type=module -e "$1" "$2"', process.execPath, script, path], {
         encoding: 'utf8',
       });
       expect(run.stderr).toBe('');
-      expect(run.stdout.trim()).toBe('EFBIG');
+      expect(run.stdout.trim()).toBe(`ERR_MERKLE_STORAGE EFBIG ${path}: cannot write: file too large for the file system (EFBIG)`);
       expect(await readdir(d)).toEqual(['t.mtree']);
       expect((await readFile(path)).equals(before)).toBe(true);
     },
