@@ -5,6 +5,10 @@
 // then uses its node:crypto and WebAssembly backends, and one warning line says why and how
 // to fix it.
 //
+// A package made by `npm pack` ships a prebuilt addon for its platform (scripts/prebuild.mjs):
+// when it loads here, the install builds nothing and takes seconds. MERKLE_BUILD_FROM_SOURCE=1
+// builds anyway.
+//
 // Usage: node scripts/build-native.mjs [--asan]
 //   --asan: an AddressSanitizer build in .tmp/asan/build/Release/merkle_native.node (for
 //   `npm run test:asan`), built from a copy of binding.gyp and native/ so build/ is untouched;
@@ -38,9 +42,25 @@ function warn(cause, fix) {
   console.warn(`merkle-engine: native addon not built (${cause}); ${fix}. Falling back to the node and wasm backends.`);
 }
 
+/** prebuiltLoads says whether this package's prebuilt addon for this platform loads here. */
+function prebuiltLoads() {
+  const glibc = process.report?.getReport()?.header?.glibcVersionRuntime;
+  const libc = process.platform === 'linux' ? `-${glibc ? 'glibc' : 'musl'}` : '';
+  const file = path.join(kPackageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`, 'merkle_native.node');
+  if (!existsSync(file)) return false;
+  try {
+    createRequire(import.meta.url)(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const nodeDir = path.dirname(path.dirname(process.execPath));
 const gyp = nodeGypPath();
-if (!gyp) {
+if (!kAsan && !process.env.MERKLE_BUILD_FROM_SOURCE && prebuiltLoads()) {
+  // The prebuilt addon is used; nothing to build.
+} else if (!gyp) {
   warn('node-gyp not found', 'install node-gyp 12 (npm i -g node-gyp@12) and run `npm rebuild merkle-engine`');
 } else if (!existsSync(path.join(nodeDir, 'include', 'node', 'node_api.h'))) {
   warn(`no Node headers in ${path.join(nodeDir, 'include', 'node')}`, 'install Node with its headers (e.g. the official tarball) and run `npm rebuild merkle-engine`');

@@ -4,38 +4,96 @@
  * reader) asks here, so the addon is loaded once per thread and a missing build is explained
  * the same way everywhere.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // dist/addon/loader.js and src/addon/loader.ts both sit two levels below the package root.
 const kPackageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const kAddonPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
+const kBuiltPath = path.join(kPackageRoot, 'build', 'Release', 'merkle_native.node');
 
 /** The addon's load state: the module's exports, or why it is not there. */
-export type AddonState = { addon: Record<string, unknown> } | { unavailable: string };
+export type AddonState = { addon: Record<string, unknown>; path: string } | { unavailable: string };
 
 let state: AddonState | undefined;
 
-/** nativeAddonPath is the file loaded: MERKLE_NATIVE_ADDON (the ASan build of `npm run test:asan`), else build/Release. */
+/** libcOf names the C library this Node runs on: glibc or musl (a prebuilt binary is for one of them). */
+function libcOf(): string {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/**
+ * prebuiltDirectory is where a package ships the addon built at pack time for one platform:
+ * prebuilds/<platform>-<arch>[-<libc>] (scripts/prebuild.mjs writes it, with the N-API
+ * version it needs in prebuild.json).
+ */
+export function prebuiltDirectory(root = kPackageRoot): string {
+  const libc = process.platform === 'linux' ? `-${libcOf()}` : '';
+  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}${libc}`);
+}
+
+/**
+ * addonCandidates are the files tried, in order: MERKLE_NATIVE_ADDON alone when set (the ASan
+ * build of `npm run test:asan`); else the addon built from source here (build/Release), then
+ * the package's prebuilt one for this platform.
+ */
+export function* addonCandidates(): Generator<string> {
+  if (process.env.MERKLE_NATIVE_ADDON) {
+    yield process.env.MERKLE_NATIVE_ADDON;
+    return;
+  }
+  yield kBuiltPath;
+  // Lazily: telling glibc from musl takes a process report (milliseconds), needed only here.
+  yield path.join(prebuiltDirectory(), 'merkle_native.node');
+}
+
+/** nativeAddonPath is the file the addon was loaded from, or the first candidate if none loaded. */
 export function nativeAddonPath(): string {
-  return process.env.MERKLE_NATIVE_ADDON || kAddonPath;
+  const loaded = loadNativeAddon();
+  return 'path' in loaded ? loaded.path : addonCandidates().next().value!;
+}
+
+/** prebuiltProblem says why the prebuilt addon in `dir` cannot run on this Node, or undefined. */
+function prebuiltProblem(dir: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'prebuild.json'), 'utf8')) as { napi?: unknown };
+    const have = Number(process.versions.napi);
+    if (typeof manifest.napi === 'number' && have < manifest.napi) return `the prebuilt addon needs N-API ${manifest.napi}, this Node has ${have}`;
+  } catch {
+    return 'the prebuilt addon has no readable prebuild.json';
+  }
+  return undefined;
 }
 
 /** loadNativeAddon loads the addon once and returns its exports, or the reason it could not load. */
 export function loadNativeAddon(): AddonState {
   if (state) return state;
-  try {
-    const require = createRequire(import.meta.url);
-    state = { addon: require(nativeAddonPath()) };
-  } catch (error) {
-    const cause = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    state = {
-      unavailable:
-        `native addon not loaded (${cause}); ` +
-        'rebuild it with `npm rebuild` (needs python3, make and g++), or use --backend node|wasm',
-    };
+  const require = createRequire(import.meta.url);
+  const reasons: string[] = [];
+  for (const candidate of addonCandidates()) {
+    if (!existsSync(candidate)) {
+      reasons.push(`no ${candidate}`);
+      continue;
+    }
+    const problem = candidate.startsWith(path.join(kPackageRoot, 'prebuilds')) ? prebuiltProblem(path.dirname(candidate)) : undefined;
+    if (problem) {
+      reasons.push(problem);
+      continue;
+    }
+    try {
+      state = { addon: require(candidate), path: candidate };
+      return state;
+    } catch (error) {
+      reasons.push(`${candidate}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
   }
+  state = {
+    unavailable:
+      `native addon not loaded (${reasons.join('; ')}); ` +
+      'rebuild it with `npm rebuild` (needs python3, make and g++), or use --backend node|wasm',
+  };
   return state;
 }
 

@@ -32,7 +32,7 @@ export async function openSqlite(path: string, readonly = true): Promise<Databas
   try {
     Driver = ((await importModule('better-sqlite3')) as { default: typeof Driver }).default;
   } catch (error) {
-    throw new InputError(`SQLite sources need the optional dependency better-sqlite3, which is not installed or did not build (${(error as Error).message})`);
+    throw new InputError(`SQLite sources need better-sqlite3 12.x, an optional peer dependency (npm install better-sqlite3), which is not installed or did not build (${(error as Error).message})`);
   }
   try {
     const db = new Driver(path, { readonly, fileMustExist: true });
