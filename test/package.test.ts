@@ -58,10 +58,20 @@ describe.skipIf(!existsSync(built))(existsSync(built) ? 'the prebuilt addon' : '
     expect(refused.native).toMatch(/the prebuilt addon needs N-API 999, this Node has \d+/);
   });
 
-  it('without any addon, the engine says where it looked and how to fix it', () => {
-    const bare = backendsIn(installedLayout('bare'));
+  it('without any addon, the engine says where it looked and how to fix it, and the CLI warns in one line', () => {
+    const root = installedLayout('bare');
+    const bare = backendsIn(root);
     expect(bare.auto).not.toBe('native');
     expect(bare.native).toMatch(/no .*build\/Release\/merkle_native\.node; no .*prebuilds\/linux-x64-glibc\/merkle_native\.node\).*npm rebuild/);
+    cpSync(path.join(kRepoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
+    const env = { ...process.env };
+    delete env.MERKLE_NATIVE_ADDON;
+    delete env.MERKLE_BACKEND;
+    const run = spawnSync(process.execPath, [path.join(root, 'bin', 'merkle.cjs'), 'build', path.join(kRepoRoot, 'examples', 'hello.txt'), '--threads', '2'], { encoding: 'utf8', env });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(run.stderr).toMatch(/^merkle: warning: hashing with the (node|wasm) backend: native addon not loaded \(.*\n$/);
+    expect(run.stderr.split('\n')).toHaveLength(2); // one line
   });
 });
 

@@ -3,6 +3,8 @@
  * `auto` takes the first available backend in kAutoOrder (fastest first, as measured by bench/).
  * Every kernel it hands out is behind the contract's argument checks (validate.ts).
  */
+import { isMainThread } from 'node:worker_threads';
+import { loadNativeAddon } from '../addon/loader.js';
 import { BackendUnavailableError } from '../errors.js';
 import { nativeKernel } from './native.js';
 import { checkedKernel } from './validate.js';
@@ -65,6 +67,20 @@ export function resolveChoice(choice: BackendChoice): BackendChoice {
   return pinned as BackendName;
 }
 
+let warnedNoAddon = false;
+
+/**
+ * warnNoNativeAddon says, once per process and from the main thread only (workers would repeat
+ * it), that `auto` fell back to a slower backend because the native addon did not load: a
+ * missing build is otherwise silent until someone wonders why hashing is slow.
+ */
+function warnNoNativeAddon(used: BackendName): void {
+  const state = loadNativeAddon();
+  if (warnedNoAddon || !isMainThread || !('unavailable' in state)) return;
+  warnedNoAddon = true;
+  process.emitWarning(`merkle-engine: hashing with the ${used} backend: ${state.unavailable}`, { code: 'MERKLE_NO_NATIVE_ADDON' });
+}
+
 /**
  * selectKernel resolves to the kernel for `hash` on `choice`; `auto` picks the fastest available.
  * Rejects with BackendUnavailableError saying why when the choice cannot run here.
@@ -75,7 +91,10 @@ export async function selectKernel(hash: HashName, requested: BackendChoice): Pr
   const reasons: string[] = [];
   for (const backend of order) {
     const loaded = await loadKernel(hash, backend);
-    if (!('unavailable' in loaded)) return loaded;
+    if (!('unavailable' in loaded)) {
+      if (reasons.length > 0 && order[0] === 'native') warnNoNativeAddon(loaded.backend);
+      return loaded;
+    }
     reasons.push(`${backend}: ${loaded.unavailable}`);
   }
   throw new BackendUnavailableError(`no backend can hash ${hash} with --backend ${choice}: ${reasons.join('; ')}`);
