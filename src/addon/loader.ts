@@ -29,9 +29,9 @@ function libcOf(): string {
  * prebuilds/<platform>-<arch>[-<libc>] (scripts/prebuild.mjs writes it, with the N-API
  * version it needs in prebuild.json).
  */
-export function prebuiltDirectory(root = kPackageRoot): string {
+function prebuiltDirectory(): string {
   const libc = process.platform === 'linux' ? `-${libcOf()}` : '';
-  return path.join(root, 'prebuilds', `${process.platform}-${process.arch}${libc}`);
+  return path.join(kPackageRoot, 'prebuilds', `${process.platform}-${process.arch}${libc}`);
 }
 
 /**

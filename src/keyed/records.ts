@@ -41,11 +41,6 @@ export function recordOffsets(records: Uint8Array, digestSize: number): Uint32Ar
   return offsets;
 }
 
-/** recordCount is the number of entries in a bucket. */
-export function recordCount(records: Uint8Array, digestSize: number): number {
-  return recordOffsets(records, digestSize).length - 1;
-}
-
 /**
  * findRecord binary-searches `key`: its record index and whether it is there (if not, the
  * index it would be inserted at). Keys compare as Buffer.compare does.
