@@ -107,7 +107,8 @@ async function writeFigures(n) {
  */
 async function repairFigures(n, ds) {
   const served = (await load(undefined, n)).tree;
-  const rows = { rows: (keys) => keys.map((key) => (indexOf(Buffer.from(key).toString('latin1')) < n ? Buffer.from(valueOf(indexOf(Buffer.from(key).toString('latin1')), 0)) : undefined)) };
+  const valueAt = (i) => (i < n ? Buffer.from(valueOf(i, 0)) : undefined);
+  const rows = { rows: (keys) => keys.map((key) => valueAt(indexOf(Buffer.from(key).toString('latin1')))) };
   const server = await startKeyedSyncServer({ tree: served, rows });
   const out = [];
   try {

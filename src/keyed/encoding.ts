@@ -30,19 +30,3 @@ export function bucketOfToken(token: Uint8Array, offset: number, bits: number): 
   const top = (token[offset]! << 16) | (token[offset + 1]! << 8) | token[offset + 2]!;
   return top >>> (24 - bits);
 }
-
-/** Message layout helpers: lengths of the framed messages, written into one batch buffer. */
-export function entryMessageLength(keyLength: number, digestSize: number): number {
-  return 4 + keyLength + digestSize;
-}
-
-export function writeEntryMessage(out: Uint8Array, at: number, key: Uint8Array, digest: Uint8Array): number {
-  const n = key.length;
-  out[at] = n >>> 24;
-  out[at + 1] = (n >>> 16) & 0xff;
-  out[at + 2] = (n >>> 8) & 0xff;
-  out[at + 3] = n & 0xff;
-  out.set(key, at + 4);
-  out.set(digest, at + 4 + key.length);
-  return at + 4 + key.length + digest.length;
-}

@@ -5,7 +5,7 @@
  * one `hashPairs`.
  */
 import { NO_PREFIX, type HashKernel } from '../hash/types.js';
-import { bucketOfToken, entryMessageLength, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, kTokenPrefix, writeEntryMessage } from './encoding.js';
+import { bucketOfToken, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, kTokenPrefix } from './encoding.js';
 import { encodeRecords } from './records.js';
 import type { KeyedEntry } from './store.js';
 
@@ -58,14 +58,7 @@ export class KeyedHasher {
 
   /** entryLeaves returns the entry leaf hash of each entry, concatenated. */
   entryLeaves(entries: readonly KeyedEntry[]): Uint8Array {
-    const d = this.digestSize;
-    const offsets = new Uint32Array(entries.length + 1);
-    entries.forEach((entry, i) => (offsets[i + 1] = offsets[i]! + entryMessageLength(entry.key.length, d)));
-    const data = new Uint8Array(offsets[entries.length]!);
-    entries.forEach((entry, i) => writeEntryMessage(data, offsets[i]!, entry.key, entry.digest));
-    const out = new Uint8Array(entries.length * d);
-    if (entries.length > 0) this.kernel.hashSpans(data, offsets, kEntryPrefix, out);
-    return out;
+    return this.recordLeaves([encodeRecords(entries, this.digestSize)]).leaves;
   }
 
   /**

@@ -14,7 +14,7 @@ import { createTreeHasher } from '../hash/tree-hasher.js';
 import { kHashInfo, type BackendChoice, type HashName } from '../hash/types.js';
 import { rootFromInclusionProof } from '../tree/proof.js';
 import { kProfiles } from '../tree/profile.js';
-import { kMaxKeyBytes, entryMessageLength, writeEntryMessage } from './encoding.js';
+import { kMaxKeyBytes } from './encoding.js';
 import { KeyedHasher } from './hashing.js';
 import { checkKeyedParams } from './params.js';
 
@@ -156,11 +156,9 @@ export async function verifyKeyProof(
 
   // Every shown entry must lead to one bucket subroot.
   let subroot: Uint8Array | undefined;
-  for (const entry of entries) {
-    const message = new Uint8Array(entryMessageLength(entry.key.length, d));
-    writeEntryMessage(message, 0, entry.key, entry.digest);
-    const leaf = new Uint8Array(d);
-    inner.leavesFromSpans(message, Uint32Array.of(0, message.length), leaf);
+  const leaves = hasher.entryLeaves(entries);
+  for (const [i, entry] of entries.entries()) {
+    const leaf = leaves.subarray(i * d, (i + 1) * d);
     const calculated = rootFromInclusionProof(inner, 'carry', entry.index, count, leaf, entry.path);
     if (subroot !== undefined && Buffer.compare(subroot, calculated) !== 0) throw new ProofError('key proof: the entries lead to different bucket roots', 'ERR_MERKLE_PROOF_SHAPE');
     subroot = calculated;

@@ -119,21 +119,40 @@ export class KeyedTree {
     this.flush();
     const d = this.digestSize;
     const groups = groupByBucket(this.writesOf(ops));
-    const buckets = [...groups.keys()];
+    const buckets = [...groups.keys()].sort((a, b) => a - b);
+    if (buckets.length === 0) return this.root();
     const hashes = this.hasher.recordsHashes(buckets.map((b) => applyToRecords(this.store.bucketRecords(b), groups.get(b)!, d).records));
-    let changed = new Map(buckets.map((b, i) => [b, hashes.subarray(i * d, (i + 1) * d)]));
+    return this.hasher.sealedRoot(this.rise(buckets, hashes).at(-1)!.hashes);
+  }
+
+  /**
+   * rise hashes new hashes of `buckets` (ascending) up to the top node, writing nothing: per
+   * level (0 = the buckets), the nodes that change, ascending, and their hashes. One hashPairs
+   * call per level; unchanged siblings come from the levels held.
+   */
+  private rise(buckets: readonly number[], hashes: Uint8Array): { indices: readonly number[]; hashes: Uint8Array }[] {
+    const d = this.digestSize;
+    const risen = [{ indices: buckets, hashes }];
     for (let level = 1; level <= this.params.bucketBits; level++) {
-      const parents = [...new Set([...changed.keys()].map((i) => i >>> 1))];
+      const { indices, hashes: changed } = risen.at(-1)!;
+      const parents: number[] = [];
+      for (const i of indices) if (parents.at(-1) !== i >>> 1) parents.push(i >>> 1);
       const below = this.levels[level - 1]!;
       const pairs = new Uint8Array(parents.length * 2 * d);
-      parents.forEach((p, i) => {
-        for (const child of [2 * p, 2 * p + 1]) pairs.set(changed.get(child) ?? below.subarray(child * d, (child + 1) * d), (2 * i + child - 2 * p) * d);
+      let next = 0; // the next changed child, walked in step with the parents
+      parents.forEach((p, j) => {
+        for (let side = 0; side < 2; side++) {
+          const child = 2 * p + side;
+          const isChanged = indices[next] === child;
+          pairs.set(isChanged ? changed.subarray(next * d, (next + 1) * d) : below.subarray(child * d, (child + 1) * d), (2 * j + side) * d);
+          if (isChanged) next++;
+        }
       });
       const out = new Uint8Array(parents.length * d);
       this.hasher.parents(pairs, parents.length, out);
-      changed = new Map(parents.map((p, i) => [p, out.subarray(i * d, (i + 1) * d)]));
+      risen.push({ indices: parents, hashes: out });
     }
-    return this.hasher.sealedRoot(changed.get(0) ?? this.levels[this.params.bucketBits]!);
+    return risen;
   }
 
   /** writesOf validates `ops` (errors name the op's index) and hashes their keys and values into bucketed writes. */
@@ -229,10 +248,14 @@ export class KeyedTree {
     return decodeRecords(this.store.bucketRecords(bucket), this.digestSize);
   }
 
-  /** entryLeaves returns the entry leaf hashes of `buckets` (each in key order; one kernel call) and each bucket's entry count. */
-  entryLeaves(buckets: readonly number[]): { leaves: Uint8Array; counts: number[] } {
+  /**
+   * bucketsWithLeaves returns the entries of `buckets` (each in key order) and their entry leaf
+   * hashes, concatenated in the same order: each bucket read once, one kernel call.
+   */
+  bucketsWithLeaves(buckets: readonly number[]): { entries: KeyedEntry[][]; leaves: Uint8Array } {
     this.assertOpen();
-    return this.hasher.recordLeaves(buckets.map((b) => this.store.bucketRecords(b)));
+    const records = buckets.map((b) => this.store.bucketRecords(b));
+    return { entries: records.map((r) => decodeRecords(r, this.digestSize)), leaves: this.hasher.recordLeaves(records).leaves };
   }
 
   /** entries streams the entries of `range` (default: all), in bucket order then key order. */
@@ -356,19 +379,10 @@ export class KeyedTree {
     const buckets = [...this.dirty].sort((a, b) => a - b);
     const hashes = this.hasher.recordsHashes(buckets.map((bucket) => this.store.bucketRecords(bucket)));
     this.store.saveBucketHashes(buckets, hashes);
-    buckets.forEach((bucket, i) => this.levels[0]!.set(hashes.subarray(i * d, (i + 1) * d), bucket * d));
     this.dirty.clear();
-    let changed = buckets;
-    for (let level = 1; level <= this.params.bucketBits; level++) {
-      const parents = [...new Set(changed.map((i) => i >>> 1))];
-      const below = this.levels[level - 1]!;
-      const pairs = new Uint8Array(parents.length * 2 * d);
-      parents.forEach((p, i) => pairs.set(below.subarray(2 * p * d, (2 * p + 2) * d), 2 * i * d));
-      const out = new Uint8Array(parents.length * d);
-      this.hasher.parents(pairs, parents.length, out);
-      parents.forEach((p, i) => this.levels[level]!.set(out.subarray(i * d, (i + 1) * d), p * d));
-      changed = parents;
-    }
+    this.rise(buckets, hashes).forEach(({ indices, hashes: nodes }, level) => {
+      indices.forEach((index, i) => this.levels[level]!.set(nodes.subarray(i * d, (i + 1) * d), index * d));
+    });
   }
 
   private assertOpen(): void {

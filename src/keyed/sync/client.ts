@@ -28,6 +28,7 @@ import {
   decodeGroupsAnswer,
   encodeFetchRequest,
   encodeReconcileRequest,
+  fingerprintsOf,
   kMaxFingerprint,
   kMinFingerprint,
   PATH_KV_FETCH,
@@ -159,11 +160,7 @@ interface Reconciled {
 
 /** ownFingerprints is `count` of the local tree's node hashes at `level` from `first`, truncated to f bytes. */
 function ownFingerprints(tree: KeyedTree, level: number, first: number, count: number, f: number): Uint8Array {
-  const d = tree.digestSize;
-  const hashes = tree.levelHashes(level, first, count);
-  const out = new Uint8Array(count * f);
-  for (let i = 0; i < count; i++) out.set(hashes.subarray(i * d, i * d + f), i * f);
-  return out;
+  return fingerprintsOf(tree.levelHashes(level, first, count), tree.digestSize, f);
 }
 
 /**
@@ -227,27 +224,23 @@ async function reconcile(peer: Peer, tree: KeyedTree, f: number, expectedRoot: s
 
   // Which of the peer's entries we lack, and which of ours it lacks.
   const buckets = [...peerEntries.keys()].sort((a, b) => a - b);
-  const { leaves, counts } = tree.entryLeaves(buckets);
+  const local = tree.bucketsWithLeaves(buckets);
   const wanted: FingerprintGroup[] = [];
   const unmatched: Uint8Array[] = [];
+  const idsOf = (fingerprints: Uint8Array) => Array.from({ length: fingerprints.length / f }, (_, e) => Buffer.from(fingerprints.subarray(e * f, (e + 1) * f)).toString('latin1'));
   let leafAt = 0;
   buckets.forEach((bucket, i) => {
+    const entries = local.entries[i]!;
+    const ours = idsOf(fingerprintsOf(local.leaves.subarray(leafAt * d, (leafAt + entries.length) * d), d, f));
+    leafAt += entries.length;
     const theirs = peerEntries.get(bucket)!;
-    const local = tree.bucketEntries(bucket);
-    const ours = new Set<string>();
-    for (let e = 0; e < counts[i]!; e++) ours.add(Buffer.from(leaves.subarray((leafAt + e) * d, (leafAt + e) * d + f)).toString('latin1'));
-    const theirSet = new Set<string>();
-    const missing: Uint8Array[] = [];
-    for (let e = 0; e < theirs.length / f; e++) {
-      const fp = theirs.subarray(e * f, (e + 1) * f);
-      const id = Buffer.from(fp).toString('latin1');
-      theirSet.add(id);
-      if (!ours.has(id)) missing.push(fp);
-    }
-    local.forEach((entry, e) => {
-      if (!theirSet.has(Buffer.from(leaves.subarray((leafAt + e) * d, (leafAt + e) * d + f)).toString('latin1'))) unmatched.push(entry.key);
+    const theirIds = idsOf(theirs);
+    const ourSet = new Set(ours);
+    const theirSet = new Set(theirIds);
+    const missing = theirIds.flatMap((id, e) => (ourSet.has(id) ? [] : [theirs.subarray(e * f, (e + 1) * f)]));
+    entries.forEach((entry, e) => {
+      if (!theirSet.has(ours[e]!)) unmatched.push(entry.key);
     });
-    leafAt += counts[i]!;
     if (missing.length > 0) wanted.push({ first: bucket, fingerprints: Buffer.concat(missing) });
   });
 

@@ -30,6 +30,14 @@ export const kFingerprintVersion = 1;
 export const kMinFingerprint = 2;
 export const kMaxFingerprint = 32;
 
+/** fingerprintsOf keeps the first `f` bytes of each `digestSize`-byte hash of `hashes`. */
+export function fingerprintsOf(hashes: Uint8Array, digestSize: number, f: number): Uint8Array {
+  const n = hashes.length / digestSize;
+  const out = new Uint8Array(n * f);
+  for (let i = 0; i < n; i++) out.set(hashes.subarray(i * digestSize, i * digestSize + f), i * f);
+  return out;
+}
+
 /** Consecutive items (nodes of a level, or entries of one bucket) and their fingerprints. */
 export interface FingerprintGroup {
   /** First node index, or the bucket. */

@@ -30,6 +30,7 @@ import {
 import {
   encodeFetchAnswer,
   encodeGroupsAnswer,
+  fingerprintsOf,
   parseFetchRequest,
   parseReconcileRequest,
   PATH_KV_FETCH,
@@ -75,14 +76,6 @@ function badRequestOf<T>(parse: () => T): T {
   } catch (error) {
     throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', (error as Error).message);
   }
-}
-
-/** truncated keeps the first `f` bytes of each `d`-byte hash. */
-function truncated(hashes: Uint8Array, d: number, f: number): Uint8Array {
-  const n = hashes.length / d;
-  const out = new Uint8Array(n * f);
-  for (let i = 0; i < n; i++) out.set(hashes.subarray(i * d, i * d + f), i * f);
-  return out;
 }
 
 class KeyedHandler {
@@ -150,12 +143,12 @@ class KeyedHandler {
       }
     }
     if (level === 0) {
-      const { leaves, counts } = this.tree.entryLeaves(differing);
+      const { entries, leaves } = this.tree.bucketsWithLeaves(differing);
       const groups: FingerprintGroup[] = [];
       let at = 0;
       differing.forEach((bucket, i) => {
-        groups.push({ first: bucket, fingerprints: truncated(leaves.subarray(at * d, (at + counts[i]!) * d), d, f) });
-        at += counts[i]!;
+        groups.push({ first: bucket, fingerprints: fingerprintsOf(leaves.subarray(at * d, (at + entries[i]!.length) * d), d, f) });
+        at += entries[i]!.length;
       });
       const answer = encodeGroupsAnswer(groups, f);
       if (answer.length > this.limits.maxBucketBytes) throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `entry fingerprints of ${answer.length} bytes, at most ${this.limits.maxBucketBytes}: send fewer buckets`);
@@ -165,7 +158,7 @@ class KeyedHandler {
     if (differing.length * span > this.limits.maxNodes) {
       throw new HttpError(413, 'ERR_SYNC_TOO_LARGE', `${differing.length} differing nodes × ${span} descendants, at most ${this.limits.maxNodes} fingerprints: send fewer nodes or descend fewer levels`);
     }
-    const groups = differing.map((node) => ({ first: node * span, fingerprints: truncated(this.tree.levelHashes(answerLevel, node * span, span), d, f) }));
+    const groups = differing.map((node) => ({ first: node * span, fingerprints: fingerprintsOf(this.tree.levelHashes(answerLevel, node * span, span), d, f) }));
     return encodeGroupsAnswer(groups, f);
   }
 
@@ -175,13 +168,13 @@ class KeyedHandler {
     this.requireShape(request.params);
     const { f, groups } = request;
     const d = this.tree.digestSize;
-    const { leaves } = this.tree.entryLeaves(groups.map((g) => g.first));
+    const buckets = this.tree.bucketsWithLeaves(groups.map((g) => g.first));
     const keys: Uint8Array[] = [];
     const matchCounts: number[] = [];
     let leafAt = 0;
-    for (const group of groups) {
-      const entries = this.tree.bucketEntries(group.first);
-      const own = leaves.subarray(leafAt * d, (leafAt + entries.length) * d);
+    for (const [g, group] of groups.entries()) {
+      const entries = buckets.entries[g]!;
+      const own = buckets.leaves.subarray(leafAt * d, (leafAt + entries.length) * d);
       leafAt += entries.length;
       for (let i = 0; i < group.fingerprints.length / f; i++) {
         const asked = group.fingerprints.subarray(i * f, (i + 1) * f);
