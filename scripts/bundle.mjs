@@ -2,6 +2,9 @@
 // - the compiled CLI (dist/cli/bin.js and every module it imports, lazily loaded ones included)
 //   into one CommonJS file, dist/cli/merkle.cjs, which bin/merkle.cjs runs; then writes V8's
 //   code cache for it, dist/cli/merkle.cjs.cache;
+// - proof verification for browsers (dist/verify/index.js and its imports) into one ES module,
+//   dist/verify/merkle-verify.js, the package's `merkle-engine/verify`: no Node built-ins, the
+//   WASM kernels' bytes inside it;
 // - the segment worker (dist/builders/segment-worker.js and its imports) into
 //   dist/builders/segment-worker.cjs, the
 //   file every worker thread loads: piscina require()s a CommonJS file, so a worker starts
@@ -19,7 +22,7 @@
 // better-sqlite3 load native addons of their own.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -38,6 +41,35 @@ const kCommonOptions = {
   banner: { js: "'use strict';\nconst __merkleModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
+
+// The browser build. Platform `browser` makes any import of a Node built-in a build error; the
+// scan below also refuses Node's globals (Buffer, process), which a bundler cannot see: a
+// verifier that used one would fail only when run in a browser.
+const verifyDir = path.join(root, 'dist', 'verify');
+const verifyBundle = await build({
+  entryPoints: [path.join(verifyDir, 'index.js')],
+  outfile: path.join(verifyDir, 'merkle-verify.js'),
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  minify: true,
+  legalComments: 'none',
+  write: false,
+  logLevel: 'warning',
+});
+const verifyCode = verifyBundle.outputFiles[0].text;
+const nodeGlobal = /\b(?:Buffer|process|require|__dirname|__filename)\b/.exec(verifyCode);
+if (nodeGlobal) {
+  throw new Error(`bundle: the browser build (dist/verify) uses Node's ${nodeGlobal[0]} near "${verifyCode.slice(Math.max(0, nodeGlobal.index - 60), nodeGlobal.index + 40)}"`);
+}
+// The modules tsc wrote for the bundle import the .wasm files, which only the bundler can
+// load: the bundle replaces them (their declarations stay, for the types).
+for (const name of readdirSync(verifyDir)) {
+  if (/\.js(?:\.map)?$/.test(name)) rmSync(path.join(verifyDir, name));
+}
+writeFileSync(path.join(verifyDir, 'merkle-verify.js'), verifyCode);
 
 await build({
   ...kCommonOptions,

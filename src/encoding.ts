@@ -1,10 +1,19 @@
 /**
  * Hex in and out, with errors that say where the bad text is, and Bitcoin's display order
- * (byte-reversed hashes, as bitcoin-cli prints them).
+ * (byte-reversed hashes, as bitcoin-cli prints them). Plain JavaScript, no Buffer: the browser
+ * build's proof verifiers use these too.
  */
 import { InputError } from './errors.js';
 
 const kHexPattern = /^(?:[0-9a-fA-F]{2})*$/;
+const kHexDigits = '0123456789abcdef';
+/** The two hex digits of each byte value. */
+const kByteToHex = Array.from({ length: 256 }, (_, byte) => kHexDigits[byte >> 4]! + kHexDigits[byte & 15]!);
+
+/** The value of a hex digit's character code (validated beforehand). */
+function nibble(code: number): number {
+  return code <= 0x39 ? code - 0x30 : (code | 0x20) - 0x57;
+}
 
 /**
  * parseHex decodes `text` (even length, 0-9a-f either case). `where` names the source in the
@@ -16,7 +25,9 @@ export function parseHex(text: string, where: string): Uint8Array {
     const detail = bad >= 0 ? `bad character ${JSON.stringify(text[bad])} at column ${bad + 1}` : `odd length ${text.length}`;
     throw new InputError(`${where}: invalid hex (${detail})`);
   }
-  return new Uint8Array(Buffer.from(text, 'hex'));
+  const bytes = new Uint8Array(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (nibble(text.charCodeAt(2 * i)) << 4) | nibble(text.charCodeAt(2 * i + 1));
+  return bytes;
 }
 
 /** parseDigestHex decodes a hash of exactly `size` bytes, reversing it when `reversed` (display order). */
@@ -30,8 +41,13 @@ export function parseDigestHex(text: string, size: number, reversed: boolean, wh
 
 /** toHex encodes bytes as lowercase hex, byte-reversed when `reversed` (display order). */
 export function toHex(bytes: Uint8Array, reversed = false): string {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return reversed ? Buffer.from(buffer).reverse().toString('hex') : buffer.toString('hex');
+  let text = '';
+  if (reversed) {
+    for (let i = bytes.length - 1; i >= 0; i--) text += kByteToHex[bytes[i]!];
+  } else {
+    for (let i = 0; i < bytes.length; i++) text += kByteToHex[bytes[i]!];
+  }
+  return text;
 }
 
 /**

@@ -81,7 +81,7 @@ describe('npm pack', () => {
     expect(run.status, run.stderr).toBe(0);
     const [pack] = JSON.parse(run.stdout) as { files: { path: string }[]; size: number }[];
     const files = pack!.files.map((f) => f.path);
-    for (const needed of ['bin/merkle.cjs', 'dist/index.js', 'dist/index.d.ts', 'binding.gyp', 'native/addon.cc', 'scripts/build-native.mjs', 'package.json', 'README.md']) {
+    for (const needed of ['bin/merkle.cjs', 'dist/index.js', 'dist/index.d.ts', 'dist/verify/merkle-verify.js', 'dist/verify/index.d.ts', 'binding.gyp', 'native/addon.cc', 'scripts/build-native.mjs', 'package.json', 'README.md']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => /^(test|bench|build|\.tmp|docs|wasm|\.ci)\//.test(f) || f.endsWith('.tgz'))).toEqual([]);
@@ -89,5 +89,12 @@ describe('npm pack', () => {
     expect(manifest.files).toContain('prebuilds');
     expect(manifest.scripts.prepack).toMatch(/prebuild\.mjs/);
     expect(pack!.size).toBeLessThan(2 * 1024 * 1024);
+  });
+
+  it('exports the browser build as merkle-engine/verify', () => {
+    // A package can import itself by name through its exports map, as a consumer would.
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('merkle-engine/verify'); console.log(Object.keys(m).sort().join(' '))"], { cwd: kRepoRoot, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('BackendUnavailableError InputError MerkleError ProofError RootMismatchError loadKernels verifyKeyProof verifyProof');
   });
 });

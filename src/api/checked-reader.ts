@@ -9,9 +9,10 @@
  * level l + 1, r/4 at l + 2, …; nodes already checked are remembered (up to a bound), so a
  * walk from the top, as diff and sync make, reads no node twice: its parents are in memory.
  */
+import { equalBytes } from '../bytes.js';
 import { TreeFileError } from '../errors.js';
 import type { TreeFileReader } from '../store/reader.js';
-import { checksumOf, equalBytes, hex, type TreeFileHeader } from '../store/format.js';
+import { checksumOf, hex, type TreeFileHeader } from '../store/format.js';
 import { nextLevel } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles, topNodeIsRoot } from '../tree/profile.js';

@@ -9,6 +9,8 @@ import { bucketOfToken, kBucketPrefix, kEntryPrefix, kNodePrefix, kRootPrefix, k
 import { encodeRecords } from './records.js';
 import type { KeyedEntry } from './store.js';
 
+const kUtf8 = new TextEncoder();
+
 export class KeyedHasher {
   readonly digestSize: number;
   /** Hash of a bucket with no entries. */
@@ -46,11 +48,22 @@ export class KeyedHasher {
 
   /** valueDigests returns H(value) for each value (strings as UTF-8), concatenated. */
   valueDigests(values: readonly (Uint8Array | string)[]): Uint8Array {
+    // Strings are encoded straight into one batch buffer sized for the worst case (3 bytes per
+    // UTF-16 unit): no array per value, and faster than measuring each string first.
+    let bound = 0;
+    for (const value of values) bound += typeof value === 'string' ? 3 * value.length : value.length;
+    const data = new Uint8Array(bound);
     const offsets = new Uint32Array(values.length + 1);
-    values.forEach((value, i) => (offsets[i + 1] = offsets[i]! + (typeof value === 'string' ? Buffer.byteLength(value) : value.length)));
-    // Strings are encoded straight into the batch buffer: no array per value.
-    const data = Buffer.allocUnsafe(offsets[values.length]!);
-    values.forEach((value, i) => (typeof value === 'string' ? data.write(value, offsets[i]!) : data.set(value, offsets[i]!)));
+    let at = 0;
+    values.forEach((value, i) => {
+      if (typeof value === 'string') {
+        at += kUtf8.encodeInto(value, data.subarray(at)).written;
+      } else {
+        data.set(value, at);
+        at += value.length;
+      }
+      offsets[i + 1] = at;
+    });
     const out = new Uint8Array(values.length * this.digestSize);
     if (values.length > 0) this.kernel.hashSpans(data, offsets, NO_PREFIX, out);
     return out;

@@ -124,10 +124,13 @@ export function encodeRecords(entries: readonly KeyedEntry[], digestSize: number
   if (entries.length === 0) return kEmpty;
   let total = 0;
   for (const entry of entries) total += recordLength(entry.key.length, digestSize);
-  const out = Buffer.allocUnsafe(total);
+  const out = new Uint8Array(total);
   let at = 0;
   for (const { key, digest } of entries) {
-    out.writeUInt32BE(key.length, at);
+    out[at] = key.length >>> 24;
+    out[at + 1] = key.length >>> 16;
+    out[at + 2] = key.length >>> 8;
+    out[at + 3] = key.length;
     out.set(key, at + 4);
     out.set(digest, at + 4 + key.length);
     at += recordLength(key.length, digestSize);

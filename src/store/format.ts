@@ -9,6 +9,7 @@
  * strong hash node:crypto offers here and leaves no doubt about collisions.
  */
 import { createHash } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
 import { TreeFileError } from '../errors.js';
 import { hashWithCode, kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { levelCount, levelSize } from '../tree/levels.js';
@@ -327,10 +328,6 @@ function parseFields(view: DataView, header: Uint8Array, name: string): TreeFile
     root: rootField.slice(0, digestSize),
     fileSize: layout.fileSize,
   };
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 export function hex(bytes: Uint8Array): string {

@@ -4,9 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
+import { equalBytes } from '../bytes.js';
 import { TreeFileError } from '../errors.js';
 import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
-import { CHECKSUM_NAME, HEADER_SIZE, decodeHeader, equalBytes, hex, type TreeFileHeader } from './format.js';
+import { CHECKSUM_NAME, HEADER_SIZE, decodeHeader, hex, type TreeFileHeader } from './format.js';
 import { readFully } from './io.js';
 
 /** Bytes per read while verifying: memory stays bounded whatever the level size. */

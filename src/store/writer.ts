@@ -7,10 +7,11 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { equalBytes } from '../bytes.js';
 import { TreeFileError } from '../errors.js';
 import type { TreeLevels } from '../tree/build.js';
 import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
-import { CHECKSUM_NAME, encodeHeader, equalBytes, hex, layoutOf, validateMeta, type Layout, type TreeFileMeta } from './format.js';
+import { CHECKSUM_NAME, encodeHeader, hex, layoutOf, validateMeta, type Layout, type TreeFileMeta } from './format.js';
 import { readFully, withNamedWrites, writeFully } from './io.js';
 import { RangeSet } from './range-set.js';
 

@@ -3,13 +3,13 @@
  * (pure index math), then rehashing from the fetched digests. Fetching is the caller's:
  * from memory, or with positioned reads from a tree file.
  */
+import { equalBytes } from '../bytes.js';
+import { toHex as hex } from '../encoding.js';
 import { ProofError, RootMismatchError } from '../errors.js';
 import type { TreeHasher } from './hasher.js';
 import { largestPowerOfTwoBelow, levelCount, levelSize, nodeOfRange, type NodeId } from './levels.js';
 import type { LoneNodeRule } from './profile.js';
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 
 /**
  * inclusionProofNodes lists the siblings on the path from leaf `index` to the root of a tree
