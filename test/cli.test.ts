@@ -215,6 +215,11 @@ describe('tree files on the command line', () => {
     expect(merkle(['verify', file('c.json', consistencyText), '--root', newRoot]).stdout).toBe('valid\n');
     const reversed = merkle(['consistency', newTree, oldTree]);
     expect([reversed.code, reversed.stderr]).toEqual([2, expect.stringMatching(/larger than the new one/)]);
+    // Old data ending inside a block: its last leaf is not the new tree's, so no proof is printed.
+    const ragged = path.join(dir, 'ragged.mtree');
+    expect(merkle(['build', file('ragged.bin', data.subarray(0, 40 * 1024 + 100)), '--block-size', '1KiB', '-o', ragged]).code).toBe(0);
+    const notPrefix = merkle(['consistency', ragged, newTree]);
+    expect([notPrefix.code, notPrefix.stdout, notPrefix.stderr]).toEqual([2, '', expect.stringMatching(/not a prefix of the new one: its 41 leaves/)]);
   });
 
   it('refuses an out-of-range index, a missing tree, and a file that is not a tree, each by name', () => {

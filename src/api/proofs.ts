@@ -5,11 +5,11 @@
  * Hashes are hex in the profile's display order (byte-reversed for bitcoin).
  */
 import { toHex } from '../encoding.js';
-import { InputError } from '../errors.js';
-import { registryKernels } from '../hash/load.js';
+import { InputError, ProofError } from '../errors.js';
+import { loadTreeHasher, registryKernels } from '../hash/load.js';
 import type { BackendChoice, HashName } from '../hash/types.js';
 import type { LeafMode } from '../store/leaf-modes.js';
-import { consistencyProofNodes, inclusionProofNodes } from '../tree/proof.js';
+import { consistencyProofNodes, inclusionProofNodes, verifyConsistency } from '../tree/proof.js';
 import type { NodeId } from '../tree/levels.js';
 import { kProfiles, type ProfileName } from '../tree/profile.js';
 import { checkProof, type ConsistencyProof, type InclusionProof, type Proof, type ProofClaims } from './verify-proof.js';
@@ -61,6 +61,7 @@ export async function proveConsistency(older: NodeSource, newer: NodeSource): Pr
     throw new InputError(`the old tree (${older.size} leaves) is larger than the new one (${newer.size})`);
   }
   const path = await fetchNodes(newer, consistencyProofNodes(older.size, newer.size));
+  if (older.size > 0) await refuseUnlessPrefix(older, newer, path);
   return {
     type: 'consistency',
     profile: newer.profile,
@@ -71,6 +72,24 @@ export async function proveConsistency(older: NodeSource, newer: NodeSource): Pr
     root2: toHex(newer.root),
     path: path.map((node) => toHex(node)),
   };
+}
+
+/**
+ * refuseUnlessPrefix checks the proof before it is handed out: two trees that share no prefix
+ * (another file, or a last block that grew) would otherwise get a proof no verifier accepts.
+ */
+async function refuseUnlessPrefix(older: NodeSource, newer: NodeSource, path: Uint8Array[]): Promise<void> {
+  const { hasher } = await loadTreeHasher(kProfiles[newer.profile], newer.hash, 'auto');
+  try {
+    verifyConsistency(hasher, older.size, newer.size, older.root, newer.root, path);
+  } catch (error) {
+    if (!(error instanceof ProofError)) throw error;
+    throw new InputError(
+      `the old tree is not a prefix of the new one: its ${older.size} leaves are not the new tree's first ${older.size}` +
+        ' (a block tree is a prefix only when the old data ends on a block boundary)',
+      { cause: error },
+    );
+  }
 }
 
 export interface VerifyOptions extends ProofClaims {
