@@ -5,6 +5,8 @@
 // - proof verification for browsers (dist/verify/index.js and its imports) into one ES module,
 //   dist/verify/merkle-verify.js, the package's `merkle-engine/verify`: no Node built-ins, the
 //   WASM kernels' bytes inside it;
+// - the directory builder's file-batch worker (dist/dir/files-worker.js) into
+//   dist/dir/files-worker.cjs, as the segment worker below;
 // - the segment worker (dist/builders/segment-worker.js and its imports) into
 //   dist/builders/segment-worker.cjs, the
 //   file every worker thread loads: piscina require()s a CommonJS file, so a worker starts
@@ -75,6 +77,12 @@ await build({
   ...kCommonOptions,
   entryPoints: [path.join(root, 'dist', 'builders', 'segment-worker.js')],
   outfile: path.join(root, 'dist', 'builders', 'segment-worker.cjs'),
+});
+// The directory builder's worker, for the same reason: it hashes batches of small files.
+await build({
+  ...kCommonOptions,
+  entryPoints: [path.join(root, 'dist', 'dir', 'files-worker.js')],
+  outfile: path.join(root, 'dist', 'dir', 'files-worker.cjs'),
 });
 
 const bundlePath = path.join(root, 'dist', 'cli', 'merkle.cjs');

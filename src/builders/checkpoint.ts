@@ -9,10 +9,10 @@
  * of an uninterrupted build.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointError } from '../errors.js';
-import { namedWriteError } from '../store/io.js';
+import { syncDirectory, writeFileAtomically } from '../store/io.js';
 import { kHashInfo, kHashNames, type HashName } from '../hash/types.js';
 import { kProfileNames, type ProfileName } from '../tree/profile.js';
 
@@ -113,23 +113,7 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
     bytes: checkpoint.bytes,
     roots: Buffer.from(checkpoint.roots).toString('base64'),
   });
-  const file = path.join(dir, kCheckpointFile);
-  const temp = `${file}.tmp-${process.pid}`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(JSON.stringify({ body, checksum: checksumOf(body) }));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    // The previous checkpoint stays whole; the half-written temp goes.
-    await rm(temp, { force: true });
-    throw namedWriteError(error, file);
-  }
-  await rename(temp, file);
-  await syncDirectory(dir);
+  await writeFileAtomically(path.join(dir, kCheckpointFile), JSON.stringify({ body, checksum: checksumOf(body) }));
 }
 
 /** removeCheckpoint deletes the checkpoint file (the build it described is done or discarded). */
@@ -155,13 +139,4 @@ export function mismatchOf(recorded: CheckpointIdentity, wanted: CheckpointIdent
     if (a.size !== b.size || a.mtimeNs !== b.mtimeNs) return `input ${b.path} changed since the checkpoint (size ${a.size} → ${b.size})`;
   }
   return undefined;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -9,6 +9,7 @@ import type { OpenTree } from '../api/open-tree.js';
 import type { IndexRange } from '../tree/diff.js';
 import { kServeAccessHelp, kServeAccessOptions, kSyncAccessHelp, kSyncAccessOptions, peerAccessOf, serverAccessOf } from './access-options.js';
 import type { Command } from './commands.js';
+import { diffDirectoryCommand } from './commands-dir.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { writeOut } from './output.js';
 
@@ -41,19 +42,25 @@ function wholeNumber(values: Values, key: string, min: number, max: number): num
 
 const diff: Command = {
   name: 'diff',
-  summary: 'list the leaf ranges where two tree files differ',
+  summary: 'list the leaf ranges where two tree files (or the paths where two directory trees) differ',
   positionals: [2, 2],
   options: { json: { type: 'boolean' } },
   help: `Usage: merkle diff A.mtree B.mtree [--json]
+       merkle diff A.tree B.tree [--json]      (directory trees, from 'merkle build DIR -o')
 
 Compares two trees of the same profile, hash and block size top-down, reading only the
 subtrees whose hashes differ, and prints the differing leaf ranges (inclusive, e.g. 12..15),
 the leaves only B has (added) or only A has (removed), and the node hashes compared.
   --json    print { equal, sizeA, sizeB, ranges: [{ begin, end }], added, removed,
             nodesCompared } with end exclusive
+For directory trees, walks both keyed trees into differing nodes only and prints the paths
+added, removed and changed (type, size, symlink target, mode, mtime), and for a changed file
+the differing blocks (from both files' trees).
 Exit status: 0 the trees are equal, 1 they differ, 2 usage or input error (incompatible trees).
 `,
   async run(values, [pathA, pathB]) {
+    const { isDirectoryTree } = await import('../dir/tree-dir.js');
+    if (isDirectoryTree(pathA!) || isDirectoryTree(pathB!)) return diffDirectoryCommand(values, pathA!, pathB!);
     const { diffTrees } = await import('../api/diff.js');
     const result: DiffResult = await withTrees([pathA!, pathB!], ([a, b]) => diffTrees(a!, b!));
     if (values.json) {

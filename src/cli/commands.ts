@@ -2,6 +2,7 @@
  * The commands of `merkle`: for each, its options, help text, and a run function that calls
  * the library and prints. No tree or hashing logic lives here.
  */
+import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { buildTreeNamed } from '../api/build.js';
 import { parseHex } from '../encoding.js';
@@ -21,6 +22,7 @@ import { kSyncCommands } from './commands-sync.js';
 import { kBenchCommands } from './commands-bench.js';
 import { kProfileCommands } from './commands-profiles.js';
 import { kKeyedCommands } from './commands-kv.js';
+import { buildDirectoryCommand, kDirectoryBuildHelp, refuseMisplacedOptions } from './commands-dir.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -74,6 +76,8 @@ async function stdinSource(): Promise<AsyncIterable<Uint8Array>> {
   return fdSource(0);
 }
 
+const isDirectory = (input: string): boolean => statSync(input, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
 function parseThreads(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const threads = Number(text);
@@ -106,11 +110,17 @@ const build: Command = {
     resume: { type: 'boolean' },
     restart: { type: 'boolean' },
     json: { type: 'boolean' },
+    exclude: { type: 'string', multiple: true },
+    modes: { type: 'boolean' },
+    mtimes: { type: 'boolean' },
+    update: { type: 'string' },
+    verify: { type: 'boolean' },
+    'bucket-bits': { type: 'string' },
   },
   help: `Usage: merkle build INPUT [options]
 
-Builds the Merkle tree of INPUT (a file path, or - for standard input) and prints its root as
-lowercase hex (bitcoin: display order) and a newline.
+Builds the Merkle tree of INPUT (a file path, a directory, or - for standard input) and prints
+its root as lowercase hex (bitcoin: display order) and a newline.
 
 Leaves (default: fixed-size blocks of the input's bytes):
   --block-size N      block size in bytes, with an optional KiB, MiB or GiB suffix
@@ -150,15 +160,18 @@ Crash safety (block leaves, file or - input):
   --restart           discard the checkpoint in DIR and start afresh
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
                       threads, backend, kernel, seconds, bytesPerSecond
-`,
+
+${kDirectoryBuildHelp}`,
   async run(values, [input]) {
+    const threads = parseThreads(str(values, 'threads'));
+    if (input !== '-' && isDirectory(input!)) return buildDirectoryCommand(values, input!, threads);
+    refuseMisplacedOptions(values, false);
     if (values.records && values['leaf-hashes']) throw new UsageError('--records and --leaf-hashes exclude each other');
     const leaves = leafModeFlag(values);
     const blockSizeText = str(values, 'block-size');
     if (blockSizeText !== undefined && leaves !== undefined && kLeafModes.includes(leaves) && !kLeafModeInfo[leaves].fixedBlocks) {
       throw new UsageError(`--block-size applies to block leaves, not ${leaves}`);
     }
-    const threads = parseThreads(str(values, 'threads'));
     const segmentSizeText = str(values, 'segment-size');
     const showProgress = values['no-progress'] ? false : Boolean(values.progress) || stderrIsTerminal();
     const bar = showProgress ? createProgressBar(process.stderr) : undefined;

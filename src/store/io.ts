@@ -1,8 +1,10 @@
 /**
- * Positioned reads and writes that finish the job: fs calls may transfer fewer bytes than asked
- * and one call cannot move more than 2 GiB.
+ * Writes that finish the job or leave the old file whole: positioned reads and writes across
+ * short transfers and the 2 GiB limit of one fs call, whole-file replacement by rename, and
+ * storage failures named by file.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { StorageError, TreeFileError } from '../errors.js';
 
 const kStorageFailures: Readonly<Record<string, string>> = {
@@ -61,4 +63,53 @@ export async function readFully(handle: PositionalReader, into: Uint8Array, posi
     }
     done += bytesRead;
   }
+}
+
+/**
+ * syncDirectory makes the rename durable. Some platforms cannot open or fsync a directory
+ * (Windows: EISDIR/EPERM); the rename there is as durable as the platform allows.
+ */
+export async function syncDirectory(directory: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(directory, 'r');
+  } catch (error) {
+    if (isUnsupportedDirectorySync(error)) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    if (!isUnsupportedDirectorySync(error)) throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function isUnsupportedDirectorySync(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL';
+}
+
+/**
+ * writeFileAtomically replaces `file` with `bytes`: written to a temp file beside it, flushed,
+ * renamed over it, and the rename made durable. A failure leaves the old file as it was and no
+ * temp file, and a lack of room or a failing device is a StorageError naming `file`.
+ */
+export async function writeFileAtomically(file: string, bytes: Uint8Array | string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}`;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw namedWriteError(error, file);
+  }
+  await syncDirectory(path.dirname(file));
 }

@@ -12,7 +12,7 @@ import { TreeFileError } from '../errors.js';
 import type { TreeLevels } from '../tree/build.js';
 import { kProfiles, topNodeIsRoot } from '../tree/profile.js';
 import { CHECKSUM_NAME, encodeHeader, hex, layoutOf, validateMeta, type Layout, type TreeFileMeta } from './format.js';
-import { readFully, withNamedWrites, writeFully } from './io.js';
+import { readFully, syncDirectory, withNamedWrites, writeFully } from './io.js';
 import { RangeSet } from './range-set.js';
 
 /** writeTreeFile's unit of work; a multiple of every digest size. */
@@ -311,32 +311,6 @@ function validateTree(tree: TreeLevels, meta: TreeFileMeta): void {
       throw new RangeError(`tree.levels[${level}] must be ${entry.nodeCount * meta.digestSize} bytes; got ${describe(bytes)}`);
     }
   });
-}
-
-/**
- * syncDirectory makes the rename durable. Some platforms cannot open or fsync a directory
- * (Windows: EISDIR/EPERM); the rename there is as durable as the platform allows.
- */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(directory, 'r');
-  } catch (error) {
-    if (isUnsupportedDirectorySync(error)) return;
-    throw error;
-  }
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!isUnsupportedDirectorySync(error)) throw error;
-  } finally {
-    await handle.close();
-  }
-}
-
-function isUnsupportedDirectorySync(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'EISDIR' || code === 'EPERM' || code === 'EINVAL';
 }
 
 function describe(value: unknown): string {

@@ -1,0 +1,335 @@
+/**
+ * buildDirectoryTree: one root for a whole directory (docs/directory.md). The walk lists the
+ * entries; files are hashed as `merkle build FILE` would hash each — small ones in batches on
+ * the worker pool, large ones one at a time across all threads by the file builder — and every
+ * entry's record becomes a value of a keyed tree keyed by its path, whose root is the
+ * directory's. With `out`, the tree is saved as a directory: its index (index-file.ts) and
+ * the tree files of large files (objects/). With `update`, entries whose size, mtime, ctime
+ * and inode are unchanged since that tree was saved keep their roots without being read.
+ */
+import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { buildTree } from '../api/build.js';
+import { kDefaultBuildOptions } from '../api/options.js';
+import { errorFromThread, InputError } from '../errors.js';
+import { loadTreeHasher } from '../hash/load.js';
+import type { BackendChoice } from '../hash/types.js';
+import { openKeyedTree } from '../keyed/open.js';
+import { createTaskPool } from '../pool/pool.js';
+import { kProfiles } from '../tree/profile.js';
+import { excluderOf } from './exclude.js';
+import { kFilesWorkerFile, type FileBatchResult, type FileBatchTask } from './file-batch.js';
+import { readIndex, writeIndex, type DirIndex, type IndexEntry } from './index-file.js';
+import { checkDirParams, sameDirParams, saltOf, type DirParams, type DirParamsInput } from './params.js';
+import { encodeRecord } from './record.js';
+import { kIndexFile, kObjectsDir, objectPath } from './tree-dir.js';
+import { walkDirectory, type SkippedEntry, type WalkedEntry } from './walk.js';
+
+/** Files up to this size (and kMaxInlineLeaves leaves) are hashed in batches and keep their leaves in the index. */
+const kSmallFileBytes = 8 * 1024 * 1024;
+const kMaxInlineLeaves = 256;
+/** A batch ends at this many files or bytes: enough to make a task's cost negligible, small enough to keep both threads fed. */
+const kBatchFiles = 256;
+const kBatchBytes = 4 * 1024 * 1024;
+
+export interface DirBuildOptions extends DirParamsInput {
+  /** Save the tree in this directory (DIR.tree): refused if it exists, unless it is `update`'s. */
+  out?: string;
+  /** Rescan against this saved tree: unchanged entries are reused. Saves there unless `out` says otherwise. */
+  update?: string;
+  /** With `update`: read every file anyway, and report the entries the shortcut would have got wrong. */
+  verify?: boolean;
+  /** Patterns of paths to leave out (exclude.ts). */
+  exclude?: readonly string[];
+  threads?: number;
+  backend?: BackendChoice;
+  onProgress?: (progress: DirProgress) => void;
+}
+
+export interface DirProgress {
+  readonly filesDone: number;
+  readonly filesTotal: number;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface DirBuildResult {
+  readonly root: Uint8Array;
+  readonly rootHex: string;
+  readonly params: DirParams;
+  readonly files: number;
+  readonly symlinks: number;
+  readonly directories: number;
+  /** Bytes in all recorded files. */
+  readonly bytes: number;
+  /** Files read and hashed in this build, and their bytes. */
+  readonly hashedFiles: number;
+  readonly hashedBytes: number;
+  /** Files whose roots were taken from `update`'s tree unread. */
+  readonly reused: number;
+  /** Entries of `update`'s tree no longer there. */
+  readonly removed: number;
+  /** Entries left out, with the reason (special files, unreadable, changed while hashed, too long a path). */
+  readonly skipped: readonly SkippedEntry[];
+  /** With `verify`: paths whose unchanged stat hid a changed file. */
+  readonly missed?: readonly string[];
+  readonly seconds: number;
+}
+
+interface Hashed {
+  readonly root: Uint8Array;
+  readonly leaves?: Uint8Array;
+}
+
+/** buildDirectoryTree builds (and with `out` or `update`, saves) the tree of directory `dir`. */
+export async function buildDirectoryTree(dir: string, options: DirBuildOptions = {}): Promise<DirBuildResult> {
+  const started = performance.now();
+  const previous = options.update === undefined ? undefined : await readIndex(path.join(options.update, kIndexFile));
+  const params = previous ? paramsForUpdate(previous.params, options) : checkDirParams(options);
+  const out = options.out ?? options.update;
+  if (out !== undefined) refuseUnlessTreeDir(out, options.update);
+  const threads = options.threads ?? kDefaultBuildOptions.threads;
+
+  const excluded = excluderOf(options.exclude ?? []);
+  // A tree saved inside the directory it describes is never part of it.
+  const outInside = out === undefined ? undefined : path.relative(path.resolve(dir), path.resolve(out));
+  const exclude = outInside && !outInside.startsWith('..') && !path.isAbsolute(outInside) ? (p: string, n: string) => p === outInside || p.startsWith(`${outInside}/`) || excluded(p, n) : excluded;
+  const walk = walkDirectory(dir, exclude);
+  const skipped = [...walk.skipped];
+
+  const reusable = new Map<string, IndexEntry>();
+  for (const entry of previous?.entries ?? []) if (entry.fields.type === 'file') reusable.set(Buffer.from(entry.key).toString('latin1'), entry);
+  const unchanged = (walked: WalkedEntry): IndexEntry | undefined => {
+    const old = reusable.get(walked.key.toString('latin1'));
+    return old && old.fields.size === walked.size && old.mtimeNs === walked.mtimeNs && old.ctimeNs === walked.ctimeNs && old.ino === walked.ino ? old : undefined;
+  };
+
+  const files = walk.entries.filter((e) => e.type === 'file');
+  const toHash = options.verify || !previous ? files : files.filter((e) => !unchanged(e));
+  const { hasher, backend } = await loadTreeHasher(kProfiles[params.profile], params.hash, options.backend ?? 'auto');
+  const hashed = new Map<WalkedEntry, Hashed>();
+  const progress = { filesDone: 0, filesTotal: toHash.length, bytesDone: 0, bytesTotal: toHash.reduce((sum, e) => sum + e.size, 0) };
+  const report = (entry: WalkedEntry) => {
+    progress.filesDone++;
+    progress.bytesDone += entry.size;
+    options.onProgress?.({ ...progress });
+  };
+  const fullPath = (entry: WalkedEntry) => Buffer.concat([Buffer.from(dir), Buffer.from('/'), entry.key]);
+  const isSmall = (e: WalkedEntry) => e.size <= kSmallFileBytes && Math.ceil(e.size / params.blockSize) <= kMaxInlineLeaves;
+
+  if (out !== undefined) await mkdir(path.join(out, kObjectsDir), { recursive: true });
+  await hashSmallFiles(toHash.filter(isSmall), { params, backend, threads, fullPath }, (entry, result) => {
+    if ('skipped' in result) skipped.push({ path: entry.key.toString('utf8'), why: result.skipped });
+    else hashed.set(entry, result);
+    report(entry);
+  });
+  for (const entry of toHash.filter((e) => !isSmall(e))) {
+    const result = await hashLargeFile(fullPath(entry), entry, { params, backend, threads, out });
+    if ('skipped' in result) skipped.push({ path: entry.key.toString('utf8'), why: result.skipped });
+    else hashed.set(entry, result);
+    report(entry);
+  }
+
+  const d = hasher.digestSize;
+  const entries: IndexEntry[] = [];
+  const missed: string[] = [];
+  let reused = 0;
+  const skippedPaths = new Set(skipped.map((s) => s.path));
+  for (const walked of walk.entries) {
+    let root: Uint8Array | undefined;
+    let leaves: Uint8Array | undefined;
+    if (walked.type === 'file') {
+      const fresh = hashed.get(walked);
+      const old = previous ? unchanged(walked) : undefined;
+      if (old && !options.verify) {
+        root = old.fields.root;
+        leaves = old.leaves;
+        reused++;
+      } else if (fresh) {
+        root = fresh.root;
+        leaves = fresh.leaves;
+        if (old && Buffer.compare(old.fields.root!, fresh.root) !== 0) missed.push(walked.key.toString('utf8'));
+      } else {
+        if (!skippedPaths.has(walked.key.toString('utf8'))) throw new Error(`internal: ${walked.key.toString('utf8')} was neither hashed nor skipped`);
+        continue;
+      }
+    }
+    const fields = {
+      type: walked.type,
+      size: walked.size,
+      ...(root ? { root } : {}),
+      ...(walked.target ? { target: walked.target } : {}),
+      mode: walked.mode,
+      mtimeNs: walked.mtimeNs,
+    };
+    const record = encodeRecord(fields, params, d);
+    entries.push({ key: walked.key, record, fields, ino: walked.ino, ctimeNs: walked.ctimeNs, mtimeNs: walked.mtimeNs, ...(leaves ? { leaves } : {}) });
+  }
+
+  const root = await rootOfEntries(params, entries);
+  const index: DirIndex = { params, root, entries };
+  if (out !== undefined) {
+    await writeIndex(path.join(out, kIndexFile), index);
+    await removeUnreferencedObjects(out, index);
+  }
+  const previousKeys = new Set((previous?.entries ?? []).map((e) => Buffer.from(e.key).toString('latin1')));
+  for (const e of entries) previousKeys.delete(Buffer.from(e.key).toString('latin1'));
+  const recordedFiles = entries.filter((e) => e.fields.type === 'file');
+  return {
+    root,
+    rootHex: Buffer.from(root).toString('hex'),
+    params,
+    files: recordedFiles.length,
+    symlinks: entries.filter((e) => e.fields.type === 'symlink').length,
+    directories: entries.filter((e) => e.fields.type === 'directory').length,
+    bytes: recordedFiles.reduce((sum, e) => sum + e.fields.size, 0),
+    hashedFiles: hashed.size,
+    hashedBytes: [...hashed.keys()].reduce((sum, e) => sum + e.size, 0),
+    reused,
+    removed: previous ? previousKeys.size : 0,
+    skipped,
+    ...(options.verify ? { missed } : {}),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** rootOfEntries is the keyed tree root of the entries' records, keyed by path. */
+export async function rootOfEntries(params: DirParams, entries: readonly IndexEntry[]): Promise<Uint8Array> {
+  const tree = await openKeyedTree(undefined, { hash: params.hash, bucketBits: params.bucketBits, salt: saltOf(params) });
+  try {
+    tree.batch(entries.map((e) => ({ type: 'put' as const, key: e.key, value: e.record })));
+    return tree.root();
+  } finally {
+    tree.close();
+  }
+}
+
+/** An update keeps its tree's parameters: options may repeat them, not change them. */
+function paramsForUpdate(saved: DirParams, options: DirParamsInput): DirParams {
+  const asked = checkDirParams({ ...saved, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in saved)) });
+  if (!sameDirParams(saved, asked)) {
+    throw new InputError(`the tree to update was built with ${saltOf(saved)} (bucket bits ${saved.bucketBits}); the options ask for ${saltOf(asked)} (bucket bits ${asked.bucketBits}): build a new tree instead`);
+  }
+  return saved;
+}
+
+/** refuseUnlessTreeDir keeps a build from writing into anything but a new directory or the tree it updates. */
+function refuseUnlessTreeDir(out: string, update: string | undefined): void {
+  if (!existsSync(out)) return;
+  const isDirectory = statSync(out).isDirectory();
+  // A build killed before its index was written leaves objects/ alone: the rerun continues it.
+  if (isDirectory && readdirSync(out).every((name) => name === kObjectsDir)) return;
+  const isTree = isDirectory && existsSync(path.join(out, kIndexFile));
+  if (!isTree) throw new InputError(`${out} exists and is not a directory tree (no ${kIndexFile}): refusing to write into it`);
+  if (update === undefined || path.resolve(update) !== path.resolve(out)) {
+    throw new InputError(`${out} already holds a directory tree: rescan into it with --update ${out}, or remove it first`);
+  }
+}
+
+interface HashContext {
+  readonly params: DirParams;
+  readonly backend: BackendChoice;
+  readonly threads: number;
+  readonly fullPath: (entry: WalkedEntry) => Buffer;
+}
+
+/** hashSmallFiles hashes files in batches on `threads` workers, calling `done` per file. */
+async function hashSmallFiles(entries: readonly WalkedEntry[], context: HashContext, done: (entry: WalkedEntry, result: FileBatchResult[number]) => void): Promise<void> {
+  if (entries.length === 0) return;
+  const batches: WalkedEntry[][] = [[]];
+  let bytes = 0;
+  for (const entry of entries) {
+    let batch = batches[batches.length - 1]!;
+    if (batch.length === kBatchFiles || (batch.length > 0 && bytes + entry.size > kBatchBytes)) {
+      batch = [];
+      batches.push(batch);
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += entry.size;
+  }
+  const pool = await createTaskPool<FileBatchTask, FileBatchResult>(Math.min(context.threads, batches.length), kFilesWorkerFile, { tasksPerWorker: 2 });
+  try {
+    const { params } = context;
+    await Promise.all(
+      batches.map(async (batch) => {
+        let results: FileBatchResult;
+        try {
+          results = await pool.run({
+            profile: params.profile,
+            hash: params.hash,
+            backend: context.backend,
+            blockSize: params.blockSize,
+            paths: batch.map(context.fullPath),
+            sizes: batch.map((e) => e.size),
+            mtimesNs: batch.map((e) => e.mtimeNs),
+          });
+        } catch (error) {
+          throw errorFromThread(error);
+        }
+        batch.forEach((entry, i) => done(entry, results[i]!));
+      }),
+    );
+  } finally {
+    await pool.release();
+  }
+}
+
+/** hashLargeFile builds one file's tree with the file builder, saving it as an object when the tree is saved. */
+async function hashLargeFile(file: Buffer, walked: WalkedEntry, context: Omit<HashContext, 'fullPath'> & { out?: string }): Promise<Hashed | { skipped: string }> {
+  const { params, out } = context;
+  const temp = out === undefined ? undefined : path.join(out, kObjectsDir, `incoming-${process.pid}-${walked.ino}.mtree`);
+  let built;
+  // The file builder takes a path as text; a name that is not UTF-8 is reached through its descriptor.
+  const named = Buffer.from(file.toString()).equals(file);
+  const fd = named ? undefined : openSync(file, 'r');
+  try {
+    built = await buildTree(named ? file.toString() : `/proc/self/fd/${fd}`, {
+      profile: params.profile,
+      hash: params.hash,
+      blockSize: params.blockSize,
+      backend: context.backend,
+      threads: context.threads,
+      ...(temp ? { out: temp } : {}),
+    });
+  } catch (error) {
+    if (temp) await rm(temp, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MERKLE_DATA_CHANGED') return { skipped: `changed while it was hashed (${(error as Error).message})` };
+    if (error instanceof InputError) return { skipped: `cannot be read (${error.message})` };
+    throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (built.source && (built.source.size !== walked.size || built.source.mtimeNs !== walked.mtimeNs)) {
+    if (temp) await rm(temp, { force: true });
+    return { skipped: 'changed between the walk and its hashing' };
+  }
+  if (temp) {
+    const target = objectPath(out!, built.root);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(temp, target);
+  }
+  return { root: built.root };
+}
+
+/**
+ * removeUnreferencedObjects deletes the tree files no entry of `index` needs (files since
+ * changed or removed) and any left by a build that was killed before it could rename them.
+ */
+async function removeUnreferencedObjects(out: string, index: DirIndex): Promise<void> {
+  const wanted = new Set(index.entries.filter((e) => e.fields.type === 'file' && !e.leaves).map((e) => objectPath(out, e.fields.root!)));
+  const objects = path.join(out, kObjectsDir);
+  for (const entry of await readdir(objects, { withFileTypes: true })) {
+    const shard = path.join(objects, entry.name);
+    if (!entry.isDirectory()) {
+      await rm(shard, { force: true });
+      continue;
+    }
+    for (const name of await readdir(shard)) {
+      const file = path.join(shard, name);
+      if (!wanted.has(file)) await rm(file, { force: true });
+    }
+  }
+}
