@@ -23,7 +23,10 @@ export class BlockLeafHasher {
   constructor(hasher: TreeHasher, blockSize: number, expectedBytes?: number) {
     this.#hasher = hasher;
     this.#blockSize = blockSize;
-    const blocksPerChunk = Math.max(1, Math.floor(kChunkTargetBytes / blockSize));
+    // An input known to be small gets a chunk its size: allocating (and zeroing) megabytes for a
+    // few kilobytes cost more than hashing them.
+    const targetBytes = expectedBytes === undefined ? kChunkTargetBytes : Math.min(kChunkTargetBytes, Math.max(expectedBytes, 1));
+    const blocksPerChunk = Math.max(1, Math.ceil(targetBytes / blockSize));
     this.#chunk = new Uint8Array(blocksPerChunk * blockSize);
     const expectedLeaves = expectedBytes === undefined ? 1024 : Math.max(1, Math.ceil(expectedBytes / blockSize));
     this.#leaves = new Uint8Array(expectedLeaves * hasher.digestSize);

@@ -8,11 +8,24 @@ import type { TreeHasher } from '../tree/hasher.js';
 import type { LoneNodeRule } from '../tree/profile.js';
 import { BlockLeafHasher } from './block-leaves.js';
 
+/** Blocks per batched call when hashing bytes already in memory: calls stay bounded, data is not copied. */
+const kBytesPerCall = 4 * 1024 * 1024;
+
 /** treeFromBytes builds the tree of `data` cut into `blockSize`-byte blocks (the last may be short). */
 export function treeFromBytes(data: Uint8Array, blockSize: number, hasher: TreeHasher, lone: LoneNodeRule): TreeLevels {
-  const leafHasher = new BlockLeafHasher(hasher, blockSize, data.length);
-  leafHasher.update(data);
-  return treeFromBlockLeaves(leafHasher, hasher, lone);
+  const d = hasher.digestSize;
+  const leafCount = Math.ceil(data.length / blockSize);
+  const leaves = new Uint8Array(leafCount * d);
+  // The bytes are hashed where they are: no staging buffer (a small input would pay for
+  // allocating and zeroing one far larger than itself).
+  const blocksPerCall = Math.max(1, Math.floor(kBytesPerCall / blockSize));
+  for (let first = 0; first < leafCount; first += blocksPerCall) {
+    const count = Math.min(blocksPerCall, leafCount - first);
+    const bytes = data.subarray(first * blockSize, Math.min(data.length, (first + count) * blockSize));
+    hasher.leavesFromBlocks(bytes, blockSize, first, leaves.subarray(first * d, (first + count) * d));
+  }
+  const singleLeafRoot = leafCount === 1 ? hasher.rootOfSingleLeaf?.(data) : undefined;
+  return buildLevels(leaves, leafCount, hasher, lone, singleLeafRoot);
 }
 
 /** treeFromBlockLeaves finishes a BlockLeafHasher and builds the levels above its leaves. */

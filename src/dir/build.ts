@@ -15,7 +15,6 @@ import { kDefaultBuildOptions } from '../api/options.js';
 import { errorFromThread, InputError } from '../errors.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
-import { openKeyedTree } from '../keyed/open.js';
 import { createTaskPool } from '../pool/pool.js';
 import { kProfiles } from '../tree/profile.js';
 import { excluderOf } from './exclude.js';
@@ -23,7 +22,7 @@ import { kFilesWorkerFile, type FileBatchResult, type FileBatchTask } from './fi
 import { readIndex, writeIndex, type DirIndex, type IndexEntry } from './index-file.js';
 import { checkDirParams, sameDirParams, saltOf, type DirParams, type DirParamsInput } from './params.js';
 import { encodeRecord } from './record.js';
-import { kIndexFile, kObjectsDir, objectPath } from './tree-dir.js';
+import { kIndexFile, kObjectsDir, objectPath, rootOfEntries } from './tree-dir.js';
 import { walkDirectory, type SkippedEntry, type WalkedEntry } from './walk.js';
 
 /** Files up to this size (and kMaxInlineLeaves leaves) are hashed in batches and keep their leaves in the index. */
@@ -94,7 +93,7 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   const excluded = excluderOf(options.exclude ?? []);
   // A tree saved inside the directory it describes is never part of it.
   const outInside = out === undefined ? undefined : path.relative(path.resolve(dir), path.resolve(out));
-  const exclude = outInside && !outInside.startsWith('..') && !path.isAbsolute(outInside) ? (p: string, n: string) => p === outInside || p.startsWith(`${outInside}/`) || excluded(p, n) : excluded;
+  const exclude = outInside && !outInside.startsWith('..') && !path.isAbsolute(outInside) ? (p: string, n: string) => p === outInside || p.startsWith(`${outInside}/`) || (excluded?.(p, n) ?? false) : excluded;
   const walk = walkDirectory(dir, exclude);
   const skipped = [...walk.skipped];
 
@@ -192,17 +191,6 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
     ...(options.verify ? { missed } : {}),
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-/** rootOfEntries is the keyed tree root of the entries' records, keyed by path. */
-export async function rootOfEntries(params: DirParams, entries: readonly IndexEntry[]): Promise<Uint8Array> {
-  const tree = await openKeyedTree(undefined, { hash: params.hash, bucketBits: params.bucketBits, salt: saltOf(params) });
-  try {
-    tree.batch(entries.map((e) => ({ type: 'put' as const, key: e.key, value: e.record })));
-    return tree.root();
-  } finally {
-    tree.close();
-  }
 }
 
 /** An update keeps its tree's parameters: options may repeat them, not change them. */

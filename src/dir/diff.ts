@@ -5,6 +5,7 @@
  * (api/diff.ts), giving the blocks that differ — from the leaves kept in the index for small
  * files, or from their tree files in objects/.
  */
+import { existsSync } from 'node:fs';
 import { diffTrees } from '../api/diff.js';
 import { openTree, type OpenTree } from '../api/open-tree.js';
 import type { NodeSource } from '../api/proofs.js';
@@ -18,7 +19,6 @@ import type { IndexEntry } from './index-file.js';
 import { saltOf, sameDirParams, type DirParams } from './params.js';
 import type { DirEntryFields } from './record.js';
 import { objectPath, type OpenDirectoryTree } from './tree-dir.js';
-import { existsSync } from 'node:fs';
 
 export interface DirDiffEntry {
   readonly path: string;
@@ -64,7 +64,7 @@ export async function diffDirectoryTrees(a: OpenDirectoryTree, b: OpenDirectoryT
   if (!sameDirParams(a.params, b.params)) {
     throw new IncompatibleTreesError(`the trees were built differently: ${a.path} with ${saltOf(a.params)} (bucket bits ${a.params.bucketBits}), ${b.path} with ${saltOf(b.params)} (bucket bits ${b.params.bucketBits})`);
   }
-  const keyed = diffKeyed(a.keyed, b.keyed);
+  const keyed = diffKeyed(await a.keyedTree(), await b.keyedTree());
   const byKeyA = new Map(a.entries.map((e) => [latin1(e.key), e]));
   const byKeyB = new Map(b.entries.map((e) => [latin1(e.key), e]));
   const entryOf = (map: Map<string, IndexEntry>, key: Uint8Array) => map.get(latin1(key))!;

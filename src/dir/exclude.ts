@@ -29,8 +29,9 @@ function patternRegex(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** excluderOf compiles patterns; an empty or absolute pattern is refused by name. */
-export function excluderOf(patterns: readonly string[]): Excluder {
+/** excluderOf compiles patterns (none: undefined, nothing excluded); an empty or absolute pattern is refused by name. */
+export function excluderOf(patterns: readonly string[]): Excluder | undefined {
+  if (patterns.length === 0) return undefined;
   const byName: RegExp[] = [];
   const byPath: RegExp[] = [];
   for (const pattern of patterns) {

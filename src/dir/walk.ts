@@ -53,7 +53,7 @@ function walkedOf(key: Buffer, type: EntryType, stats: BigIntStats, target?: Buf
  * walkDirectory lists the entries below `root`. Throws InputError when `root` is not a readable
  * directory; everything below it that cannot be read is skipped and reported.
  */
-export function walkDirectory(root: string, exclude: Excluder): WalkResult {
+export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
   let rootStats: BigIntStats;
   try {
     rootStats = lstatSync(root, { bigint: true });
@@ -83,13 +83,12 @@ export function walkDirectory(root: string, exclude: Excluder): WalkResult {
     for (const dirent of names) {
       const name = dirent.name as unknown as Buffer;
       const childKey = key ? Buffer.concat([key, kSlash, name]) : Buffer.from(name);
-      const childPath = childKey.toString('utf8');
-      if (exclude(childPath, name.toString('utf8'))) continue;
+      if (exclude?.(childKey.toString('utf8'), name.toString('utf8'))) continue;
       if (childKey.length > kMaxKeyBytes) {
         skip(childKey, `its path is ${childKey.length} bytes, more than ${kMaxKeyBytes}`);
         continue;
       }
-      const childFull = Buffer.concat([rootBytes, kSlash, childKey]);
+      const childFull = Buffer.concat([full, kSlash, name]);
       let stats: BigIntStats;
       try {
         stats = lstatSync(childFull, { bigint: true });

@@ -15,6 +15,7 @@ import type { TreeHasher } from '../tree/hasher.js';
 import { buildLevels } from '../tree/build.js';
 import { inclusionProofNodes } from '../tree/proof.js';
 import { kMaxKeyBytes } from './encoding.js';
+import { levelsOfBuckets } from './bulk.js';
 import type { KeyedHasher } from './hashing.js';
 import { applyToRecords, decodeRecords, groupByBucket } from './records.js';
 import { kKeyProofVersion, type KeyProof, type ProvenEntry } from './proof.js';
@@ -341,34 +342,7 @@ export class KeyedTree {
   /** rebuiltLevels hashes all entries afresh, streaming the buckets in batches. */
   private rebuiltLevels(): Uint8Array[] {
     this.assertOpen();
-    const d = this.digestSize;
-    const hashes = new Uint8Array(this.bucketCount * d);
-    for (let b = 0; b < this.bucketCount; b++) hashes.set(this.hasher.emptyBucket, b * d);
-    // Batches of ~4 MiB of records keep memory bounded and kernel calls large.
-    let batch: Uint8Array[] = [];
-    let batchBuckets: number[] = [];
-    let pending = 0;
-    const drain = () => {
-      const batchHashes = this.hasher.recordsHashes(batch);
-      batchBuckets.forEach((bucket, i) => hashes.set(batchHashes.subarray(i * d, (i + 1) * d), bucket * d));
-      batch = [];
-      batchBuckets = [];
-      pending = 0;
-    };
-    for (const { bucket, records } of this.store.records(0, this.bucketCount)) {
-      batch.push(records);
-      batchBuckets.push(bucket);
-      pending += records.length;
-      if (pending >= 4 << 20) drain();
-    }
-    drain();
-    const levels = [hashes];
-    for (let width = this.bucketCount / 2; width >= 1; width /= 2) {
-      const next = new Uint8Array(width * d);
-      this.hasher.parents(levels.at(-1)!, width, next);
-      levels.push(next);
-    }
-    return levels;
+    return levelsOfBuckets(this.hasher, this.bucketCount, this.store.records(0, this.bucketCount));
   }
 
   /** flush rehashes the dirty buckets in one batched pass and updates the levels above them. */
