@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildDirectoryTree } from '../src/dir/build.js';
 import { diffDirectoryTrees } from '../src/dir/diff.js';
 import { decodeIndex, encodeIndex } from '../src/dir/index-file.js';
+import { buildObjectTree, directoryObjects, type StoredObject } from '../src/dir/objects.js';
 import { encodeRecord } from '../src/dir/record.js';
 import { openDirectoryTree } from '../src/dir/tree-dir.js';
 import hashFileBatch from '../src/dir/files-worker.js';
@@ -290,5 +291,58 @@ describe('directory trees: bad input', () => {
     expect(results[0]).toMatchObject({ root: expect.any(Uint8Array) });
     expect(results[1]).toEqual({ skipped: 'changed between the walk and its hashing' });
     expect(results[2]).toEqual({ skipped: 'cannot be opened (ENOENT)' });
+  });
+});
+
+describe('object-store trees', () => {
+  /** A store as a caller holds one: a map of key → bytes, read by range. */
+  const storeOf = (objects: Record<string, Uint8Array>): StoredObject[] =>
+    Object.entries(objects).map(([key, bytes]) => ({ key, size: bytes.length, read: async (offset, length) => bytes.slice(offset, offset + length) }));
+
+  it('a listing of objects gives the root of a directory holding the same files', async () => {
+    const dir = at('objects-as-files');
+    const files: Record<string, Uint8Array> = { 'a.bin': randomBytes(random, 70_000), 'sub/b.txt': Buffer.from('b'), 'sub/deeper/c': new Uint8Array(0), 'z/large.bin': randomBytes(random, 9 * 1024 * 1024 + 3) };
+    for (const [key, bytes] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, key)), { recursive: true });
+      writeFileSync(path.join(dir, key), bytes);
+    }
+    const fromDirectory = await buildDirectoryTree(dir, { blockSize: 4096 });
+    // Listed in another order than the walk's, a few read at once.
+    const fromStore = await buildObjectTree(storeOf(files).reverse(), { blockSize: 4096, concurrency: 3 });
+    expect(fromStore).toMatchObject({ rootHex: fromDirectory.rootHex, objects: 4, bytes: fromDirectory.bytes });
+    expect((await buildObjectTree(directoryObjects(dir), { blockSize: 4096 })).rootHex).toBe(fromDirectory.rootHex);
+  });
+
+  it('refuses keys that are not canonical paths, keys listed twice, bad sizes and short reads, each by name', async () => {
+    const one = (key: string) => storeOf({ [key]: Buffer.from('x') });
+    for (const key of ['/abs', 'a//b', 'a/../b', './a', 'trailing/', '']) {
+      await expect(buildObjectTree(one(key))).rejects.toThrow(/must be a non-empty|not a canonical relative path/);
+    }
+    await expect(buildObjectTree([...one('twice'), ...one('twice')])).rejects.toThrow(/object key "twice" is listed twice/);
+    await expect(buildObjectTree([{ key: 'sized', size: -1, read: async () => new Uint8Array(0) }])).rejects.toThrow(/object "sized": size must be a whole number/);
+    await expect(buildObjectTree([{ key: 'short', size: 10, read: async () => new Uint8Array(4) }])).rejects.toThrow(/object "short": read\(0, 10\) returned 4 bytes, not 10 bytes/);
+  });
+});
+
+describe('directory trees: files too large for one thread', () => {
+  it('are built by the file builder and saved as objects; their roots and changed blocks are exact', async () => {
+    const dir = at('huge');
+    mkdirSync(dir);
+    const bytes = randomBytes(random, 65 * 1024 * 1024 + 11);
+    writeFileSync(path.join(dir, 'huge.bin'), bytes);
+    const saved = await buildDirectoryTree(dir, { out: at('huge.tree') });
+    const tree = await openDirectoryTree(at('huge.tree'));
+    try {
+      expect(hex(tree.entries[0]!.fields.root!)).toBe(merkleOk(['build', path.join(dir, 'huge.bin')]).trim());
+      expect(existsSync(path.join(at('huge.tree'), 'objects', hex(tree.entries[0]!.fields.root!).slice(0, 2)))).toBe(true);
+    } finally {
+      tree.close();
+    }
+    bytes[70 * 65536]! ^= 1;
+    writeFileSync(path.join(dir, 'huge.bin'), bytes);
+    merkleOk(['build', dir, '-o', at('huge2.tree')]);
+    const diff = merkle(['diff', at('huge.tree'), at('huge2.tree')]);
+    expect(diff.stdout).toBe('changed  "huge.bin": blocks 70\n');
+    expect(saved.files).toBe(1);
   });
 });

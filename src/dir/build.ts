@@ -1,36 +1,26 @@
 /**
  * buildDirectoryTree: one root for a whole directory (docs/directory.md). The walk lists the
- * entries; files are hashed as `merkle build FILE` would hash each — small ones in batches on
- * the worker pool, large ones one at a time across all threads by the file builder — and every
- * entry's record becomes a value of a keyed tree keyed by its path, whose root is the
- * directory's. With `out`, the tree is saved as a directory: its index (index-file.ts) and
+ * entries; files are hashed as the walk finds them, each as `merkle build FILE` would hash it
+ * (hash-files.ts), and every entry's record becomes a value of a keyed tree keyed by its path,
+ * whose root is the directory's. With `out`, the tree is saved as a directory: its index (index-file.ts) and
  * the tree files of large files (objects/). With `update`, entries whose size, mtime, ctime
  * and inode are unchanged since that tree was saved keep their roots without being read.
  */
-import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { buildTree } from '../api/build.js';
 import { kDefaultBuildOptions } from '../api/options.js';
-import { errorFromThread, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { loadTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
-import { createTaskPool } from '../pool/pool.js';
 import { kProfiles } from '../tree/profile.js';
 import { excluderOf } from './exclude.js';
-import { kFilesWorkerFile, type FileBatchResult, type FileBatchTask } from './file-batch.js';
+import { FileHashing } from './hash-files.js';
 import { readIndex, writeIndex, type DirIndex, type IndexEntry } from './index-file.js';
 import { checkDirParams, sameDirParams, saltOf, type DirParams, type DirParamsInput } from './params.js';
 import { encodeRecord } from './record.js';
 import { kIndexFile, kObjectsDir, objectPath, rootOfEntries } from './tree-dir.js';
 import { walkDirectory, type SkippedEntry, type WalkedEntry } from './walk.js';
-
-/** Files up to this size (and kMaxInlineLeaves leaves) are hashed in batches and keep their leaves in the index. */
-const kSmallFileBytes = 8 * 1024 * 1024;
-const kMaxInlineLeaves = 256;
-/** A batch ends at this many files or bytes: enough to make a task's cost negligible, small enough to keep both threads fed. */
-const kBatchFiles = 256;
-const kBatchBytes = 4 * 1024 * 1024;
 
 export interface DirBuildOptions extends DirParamsInput {
   /** Save the tree in this directory (DIR.tree): refused if it exists, unless it is `update`'s. */
@@ -76,11 +66,6 @@ export interface DirBuildResult {
   readonly seconds: number;
 }
 
-interface Hashed {
-  readonly root: Uint8Array;
-  readonly leaves?: Uint8Array;
-}
-
 /** buildDirectoryTree builds (and with `out` or `update`, saves) the tree of directory `dir`. */
 export async function buildDirectoryTree(dir: string, options: DirBuildOptions = {}): Promise<DirBuildResult> {
   const started = performance.now();
@@ -94,9 +79,6 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   // A tree saved inside the directory it describes is never part of it.
   const outInside = out === undefined ? undefined : path.relative(path.resolve(dir), path.resolve(out));
   const exclude = outInside && !outInside.startsWith('..') && !path.isAbsolute(outInside) ? (p: string, n: string) => p === outInside || p.startsWith(`${outInside}/`) || (excluded?.(p, n) ?? false) : excluded;
-  const walk = walkDirectory(dir, exclude);
-  const skipped = [...walk.skipped];
-
   const reusable = new Map<string, IndexEntry>();
   for (const entry of previous?.entries ?? []) if (entry.fields.type === 'file') reusable.set(Buffer.from(entry.key).toString('latin1'), entry);
   const unchanged = (walked: WalkedEntry): IndexEntry | undefined => {
@@ -104,31 +86,32 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
     return old && old.fields.size === walked.size && old.mtimeNs === walked.mtimeNs && old.ctimeNs === walked.ctimeNs && old.ino === walked.ino ? old : undefined;
   };
 
-  const files = walk.entries.filter((e) => e.type === 'file');
-  const toHash = options.verify || !previous ? files : files.filter((e) => !unchanged(e));
   const { hasher, backend } = await loadTreeHasher(kProfiles[params.profile], params.hash, options.backend ?? 'auto');
-  const hashed = new Map<WalkedEntry, Hashed>();
-  const progress = { filesDone: 0, filesTotal: toHash.length, bytesDone: 0, bytesTotal: toHash.reduce((sum, e) => sum + e.size, 0) };
-  const report = (entry: WalkedEntry) => {
-    progress.filesDone++;
-    progress.bytesDone += entry.size;
-    options.onProgress?.({ ...progress });
-  };
-  const fullPath = (entry: WalkedEntry) => Buffer.concat([Buffer.from(dir), Buffer.from('/'), entry.key]);
-  const isSmall = (e: WalkedEntry) => e.size <= kSmallFileBytes && Math.ceil(e.size / params.blockSize) <= kMaxInlineLeaves;
-
   if (out !== undefined) await mkdir(path.join(out, kObjectsDir), { recursive: true });
-  await hashSmallFiles(toHash.filter(isSmall), { params, backend, threads, fullPath }, (entry, result) => {
-    if ('skipped' in result) skipped.push({ path: entry.key.toString('utf8'), why: result.skipped });
-    else hashed.set(entry, result);
-    report(entry);
+  // Totals grow as the walk finds files: hashing starts before the walk ends.
+  const progress = { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  const hashing = new FileHashing({
+    dir,
+    params,
+    hasher,
+    backend,
+    threads,
+    ...(out !== undefined ? { out } : {}),
+    onHashed(entry) {
+      progress.filesDone++;
+      progress.bytesDone += entry.size;
+      options.onProgress?.({ ...progress });
+    },
   });
-  for (const entry of toHash.filter((e) => !isSmall(e))) {
-    const result = await hashLargeFile(fullPath(entry), entry, { params, backend, threads, out });
-    if ('skipped' in result) skipped.push({ path: entry.key.toString('utf8'), why: result.skipped });
-    else hashed.set(entry, result);
-    report(entry);
-  }
+  const walk = await walkDirectory(dir, exclude, (entry) => {
+    if (previous && !options.verify && unchanged(entry)) return;
+    progress.filesTotal++;
+    progress.bytesTotal += entry.size;
+    hashing.add(entry);
+  });
+  await hashing.finish();
+  const { hashed } = hashing;
+  const skipped = [...walk.skipped, ...hashing.skipped];
 
   const d = hasher.digestSize;
   const entries: IndexEntry[] = [];
@@ -213,93 +196,6 @@ function refuseUnlessTreeDir(out: string, update: string | undefined): void {
   if (update === undefined || path.resolve(update) !== path.resolve(out)) {
     throw new InputError(`${out} already holds a directory tree: rescan into it with --update ${out}, or remove it first`);
   }
-}
-
-interface HashContext {
-  readonly params: DirParams;
-  readonly backend: BackendChoice;
-  readonly threads: number;
-  readonly fullPath: (entry: WalkedEntry) => Buffer;
-}
-
-/** hashSmallFiles hashes files in batches on `threads` workers, calling `done` per file. */
-async function hashSmallFiles(entries: readonly WalkedEntry[], context: HashContext, done: (entry: WalkedEntry, result: FileBatchResult[number]) => void): Promise<void> {
-  if (entries.length === 0) return;
-  const batches: WalkedEntry[][] = [[]];
-  let bytes = 0;
-  for (const entry of entries) {
-    let batch = batches[batches.length - 1]!;
-    if (batch.length === kBatchFiles || (batch.length > 0 && bytes + entry.size > kBatchBytes)) {
-      batch = [];
-      batches.push(batch);
-      bytes = 0;
-    }
-    batch.push(entry);
-    bytes += entry.size;
-  }
-  const pool = await createTaskPool<FileBatchTask, FileBatchResult>(Math.min(context.threads, batches.length), kFilesWorkerFile, { tasksPerWorker: 2 });
-  try {
-    const { params } = context;
-    await Promise.all(
-      batches.map(async (batch) => {
-        let results: FileBatchResult;
-        try {
-          results = await pool.run({
-            profile: params.profile,
-            hash: params.hash,
-            backend: context.backend,
-            blockSize: params.blockSize,
-            paths: batch.map(context.fullPath),
-            sizes: batch.map((e) => e.size),
-            mtimesNs: batch.map((e) => e.mtimeNs),
-          });
-        } catch (error) {
-          throw errorFromThread(error);
-        }
-        batch.forEach((entry, i) => done(entry, results[i]!));
-      }),
-    );
-  } finally {
-    await pool.release();
-  }
-}
-
-/** hashLargeFile builds one file's tree with the file builder, saving it as an object when the tree is saved. */
-async function hashLargeFile(file: Buffer, walked: WalkedEntry, context: Omit<HashContext, 'fullPath'> & { out?: string }): Promise<Hashed | { skipped: string }> {
-  const { params, out } = context;
-  const temp = out === undefined ? undefined : path.join(out, kObjectsDir, `incoming-${process.pid}-${walked.ino}.mtree`);
-  let built;
-  // The file builder takes a path as text; a name that is not UTF-8 is reached through its descriptor.
-  const named = Buffer.from(file.toString()).equals(file);
-  const fd = named ? undefined : openSync(file, 'r');
-  try {
-    built = await buildTree(named ? file.toString() : `/proc/self/fd/${fd}`, {
-      profile: params.profile,
-      hash: params.hash,
-      blockSize: params.blockSize,
-      backend: context.backend,
-      threads: context.threads,
-      ...(temp ? { out: temp } : {}),
-    });
-  } catch (error) {
-    if (temp) await rm(temp, { force: true });
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MERKLE_DATA_CHANGED') return { skipped: `changed while it was hashed (${(error as Error).message})` };
-    if (error instanceof InputError) return { skipped: `cannot be read (${error.message})` };
-    throw error;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  if (built.source && (built.source.size !== walked.size || built.source.mtimeNs !== walked.mtimeNs)) {
-    if (temp) await rm(temp, { force: true });
-    return { skipped: 'changed between the walk and its hashing' };
-  }
-  if (temp) {
-    const target = objectPath(out!, built.root);
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(temp, target);
-  }
-  return { root: built.root };
 }
 
 /**

@@ -41,7 +41,11 @@ export default async function hashFileBatch(task: FileBatchTask): Promise<FileBa
         }
         const after = fstatSync(fd, { bigint: true });
         if (after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) return { skipped: 'changed while it was read' };
-        const tree = treeFromBytes(buffer.subarray(0, size), task.blockSize, hasher, lone);
+        const data = buffer.subarray(0, size);
+        // A one-block file's root is all it needs: where the root is not the leaf (b3tree's ROOT
+        // flag), computing the leaf too would hash the file twice.
+        if (size > 0 && size <= task.blockSize && hasher.rootOfSingleLeaf) return { root: hasher.rootOfSingleLeaf(data).slice() };
+        const tree = treeFromBytes(data, task.blockSize, hasher, lone);
         return tree.size > 1 ? { root: tree.root.slice(), leaves: tree.levels[0]!.slice() } : { root: tree.root.slice() };
       } finally {
         closeSync(fd);

@@ -51,9 +51,11 @@ function walkedOf(key: Buffer, type: EntryType, stats: BigIntStats, target?: Buf
 
 /**
  * walkDirectory lists the entries below `root`. Throws InputError when `root` is not a readable
- * directory; everything below it that cannot be read is skipped and reported.
+ * directory; everything below it that cannot be read is skipped and reported. `onFile` sees
+ * each file as it is found, and the walk lets the event loop run after every directory, so a
+ * caller can start hashing while the walk goes on.
  */
-export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
+export async function walkDirectory(root: string, exclude?: Excluder, onFile?: (entry: WalkedEntry) => void): Promise<WalkResult> {
   let rootStats: BigIntStats;
   try {
     rootStats = lstatSync(root, { bigint: true });
@@ -68,8 +70,8 @@ export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
   const skip = (key: Buffer, why: string) => skipped.push({ path: key.toString('utf8'), why });
   const failure = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
-  /** visit walks one directory; returns whether anything below it was recorded. */
-  const visit = (key: Buffer | undefined): boolean => {
+  /** visit walks one directory; resolves to whether anything below it was recorded. */
+  const visit = async (key: Buffer | undefined): Promise<boolean> => {
     const full = key ? Buffer.concat([rootBytes, kSlash, key]) : rootBytes;
     let names;
     try {
@@ -79,6 +81,7 @@ export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
       else throw new InputError(`${root}: cannot list the directory (${failure(error)})`, { cause: error });
       return true; // not recorded as empty: its contents are unknown
     }
+    await new Promise((resolve) => setImmediate(resolve));
     let recorded = false;
     for (const dirent of names) {
       const name = dirent.name as unknown as Buffer;
@@ -97,10 +100,12 @@ export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
         continue;
       }
       if (stats.isDirectory()) {
-        if (!visit(childKey)) entries.push(walkedOf(childKey, 'directory', stats));
+        if (!(await visit(childKey))) entries.push(walkedOf(childKey, 'directory', stats));
         recorded = true;
       } else if (stats.isFile()) {
-        entries.push(walkedOf(childKey, 'file', stats));
+        const entry = walkedOf(childKey, 'file', stats);
+        entries.push(entry);
+        onFile?.(entry);
         recorded = true;
       } else if (stats.isSymbolicLink()) {
         try {
@@ -115,7 +120,7 @@ export function walkDirectory(root: string, exclude?: Excluder): WalkResult {
     }
     return recorded;
   };
-  visit(undefined);
+  await visit(undefined);
   entries.sort((a, b) => Buffer.compare(a.key, b.key));
   return { entries, skipped };
 }

@@ -48,15 +48,22 @@ export function rootOfPairs(hasher: KeyedHasher, pairs: readonly { readonly key:
   const bucketOf = hasher.buckets(pairs.map((p) => p.key));
   const digests = hasher.valueDigests(pairs.map((p) => p.value));
   const bucketCount = 2 ** hasher.bucketBits;
-  const order = Array.from(pairs.keys()).sort((i, j) => bucketOf[i]! - bucketOf[j]! || compareBytes(pairs[i]!.key, pairs[j]!.key));
+  // Pairs grouped by bucket with a counting sort; only the rare bucket of several is sorted by key.
+  const starts = new Uint32Array(bucketCount + 1);
+  for (const bucket of bucketOf) starts[bucket + 1]!++;
+  for (let b = 0; b < bucketCount; b++) starts[b + 1]! += starts[b]!;
+  const order = new Uint32Array(pairs.length);
+  const fill = starts.slice(0, bucketCount);
+  bucketOf.forEach((bucket, i) => (order[fill[bucket]!++] = i));
   const buckets: { bucket: number; records: Uint8Array }[] = [];
-  for (let at = 0; at < order.length; ) {
-    const bucket = bucketOf[order[at]!]!;
-    let end = at;
-    while (end < order.length && bucketOf[order[end]!] === bucket) end++;
-    const entries = order.slice(at, end).map((i) => ({ key: pairs[i]!.key, digest: digests.subarray(i * d, (i + 1) * d) }));
+  for (let bucket = 0; bucket < bucketCount; bucket++) {
+    const begin = starts[bucket]!;
+    const end = starts[bucket + 1]!;
+    if (begin === end) continue;
+    const members = Array.from(order.subarray(begin, end));
+    if (members.length > 1) members.sort((i, j) => compareBytes(pairs[i]!.key, pairs[j]!.key));
+    const entries = members.map((i) => ({ key: pairs[i]!.key, digest: digests.subarray(i * d, (i + 1) * d) }));
     buckets.push({ bucket, records: encodeRecords(entries, d) });
-    at = end;
   }
   return hasher.sealedRoot(levelsOfBuckets(hasher, bucketCount, buckets).at(-1)!);
 }
