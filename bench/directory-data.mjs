@@ -5,16 +5,12 @@
 import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { rng } from './keyed-data.mjs';
 
+/** A seeded uniform [0, 1) from the keyed benches' generator. */
 export function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
+  return () => next() / 4294967296;
 }
 
 /** A deterministic byte stream: take(n) returns the next n bytes. */
@@ -30,7 +26,7 @@ export function filePath(dir, i, perDirectory) {
 }
 
 export function makeTree(dir, { files, minBytes, maxBytes, perDirectory = 100, seed = 1 }) {
-  const shape = JSON.stringify({ files, minBytes, maxBytes, perDirectory, seed, version: 1 });
+  const shape = JSON.stringify({ files, minBytes, maxBytes, perDirectory, seed, version: 2 });
   const stamp = `${dir}.shape`; // beside the tree, not in it
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === shape) return { made: false };
   rmSync(dir, { recursive: true, force: true });
