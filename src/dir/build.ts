@@ -15,7 +15,7 @@ import { loadTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
 import { kProfiles } from '../tree/profile.js';
 import { excluderOf } from './exclude.js';
-import { FileHashing } from './hash-files.js';
+import { FileHashing, kMaxInlineLeaves } from './hash-files.js';
 import { readIndex, writeIndex, type DirIndex, type IndexEntry } from './index-file.js';
 import { checkDirParams, sameDirParams, saltOf, type DirParams, type DirParamsInput } from './params.js';
 import { encodeRecord } from './record.js';
@@ -79,11 +79,12 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   // A tree saved inside the directory it describes is never part of it.
   const outInside = out === undefined ? undefined : path.relative(path.resolve(dir), path.resolve(out));
   const exclude = outInside && !outInside.startsWith('..') && !path.isAbsolute(outInside) ? (p: string, n: string) => p === outInside || p.startsWith(`${outInside}/`) || (excluded?.(p, n) ?? false) : excluded;
-  const reusable = new Map<string, IndexEntry>();
-  for (const entry of previous?.entries ?? []) if (entry.fields.type === 'file') reusable.set(Buffer.from(entry.key).toString('latin1'), entry);
-  const unchanged = (walked: WalkedEntry): IndexEntry | undefined => {
-    const old = reusable.get(walked.key.toString('latin1'));
-    return old && old.fields.size === walked.size && old.mtimeNs === walked.mtimeNs && old.ctimeNs === walked.ctimeNs && old.ino === walked.ino ? old : undefined;
+  const previousByKey = new Map<string, IndexEntry>();
+  for (const entry of previous?.entries ?? []) previousByKey.set(Buffer.from(entry.key).toString('latin1'), entry);
+  /** unchanged is the saved entry of a file whose stat is as recorded: its record stands unread. */
+  const unchanged = (walked: WalkedEntry, key = walked.key.toString('latin1')): IndexEntry | undefined => {
+    const old = previousByKey.get(key);
+    return old && old.fields.type === 'file' && old.fields.size === walked.size && old.mtimeNs === walked.mtimeNs && old.ctimeNs === walked.ctimeNs && old.ino === walked.ino ? old : undefined;
   };
 
   const { hasher, backend } = await loadTreeHasher(kProfiles[params.profile], params.hash, options.backend ?? 'auto');
@@ -117,17 +118,21 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   const entries: IndexEntry[] = [];
   const missed: string[] = [];
   let reused = 0;
+  let kept = 0;
   const skippedPaths = new Set(skipped.map((s) => s.path));
   for (const walked of walk.entries) {
     let root: Uint8Array | undefined;
     let leaves: Uint8Array | undefined;
+    const key = previous ? walked.key.toString('latin1') : '';
+    if (previous && previousByKey.has(key)) kept++;
     if (walked.type === 'file') {
       const fresh = hashed.get(walked);
-      const old = previous ? unchanged(walked) : undefined;
+      const old = previous ? unchanged(walked, key) : undefined;
       if (old && !options.verify) {
-        root = old.fields.root;
-        leaves = old.leaves;
+        // The same stat gives the same record (a chmod changes ctime): the saved one stands.
+        entries.push(old);
         reused++;
+        continue;
       } else if (fresh) {
         root = fresh.root;
         leaves = fresh.leaves;
@@ -155,8 +160,6 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
     await writeIndex(path.join(out, kIndexFile), index);
     await removeUnreferencedObjects(out, index);
   }
-  const previousKeys = new Set((previous?.entries ?? []).map((e) => Buffer.from(e.key).toString('latin1')));
-  for (const e of entries) previousKeys.delete(Buffer.from(e.key).toString('latin1'));
   const recordedFiles = entries.filter((e) => e.fields.type === 'file');
   return {
     root,
@@ -169,7 +172,7 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
     hashedFiles: hashed.size,
     hashedBytes: [...hashed.keys()].reduce((sum, e) => sum + e.size, 0),
     reused,
-    removed: previous ? previousKeys.size : 0,
+    removed: previous ? previous.entries.length - kept : 0,
     skipped,
     ...(options.verify ? { missed } : {}),
     seconds: (performance.now() - started) / 1000,
@@ -203,7 +206,8 @@ function refuseUnlessTreeDir(out: string, update: string | undefined): void {
  * changed or removed) and any left by a build that was killed before it could rename them.
  */
 async function removeUnreferencedObjects(out: string, index: DirIndex): Promise<void> {
-  const wanted = new Set(index.entries.filter((e) => e.fields.type === 'file' && !e.leaves).map((e) => objectPath(out, e.fields.root!)));
+  const hasObject = (e: IndexEntry) => e.fields.type === 'file' && Math.ceil(e.fields.size / index.params.blockSize) > kMaxInlineLeaves;
+  const wanted = new Set(index.entries.filter(hasObject).map((e) => objectPath(out, e.fields.root!)));
   const objects = path.join(out, kObjectsDir);
   for (const entry of await readdir(objects, { withFileTypes: true })) {
     const shard = path.join(objects, entry.name);

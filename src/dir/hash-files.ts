@@ -153,7 +153,10 @@ export class FileHashing {
   async #hashLarge(entry: WalkedEntry): Promise<Hashed | { skipped: string }> {
     const { params, out, backend, threads } = this.#context;
     const file = this.#fullPath(entry);
-    const temp = out === undefined ? undefined : path.join(out, kObjectsDir, `incoming-${process.pid}-${entry.ino}.mtree`);
+    // Large blocks can leave even a large file with few leaves: those stay inline, as for small files.
+    const leafCount = Math.ceil(entry.size / params.blockSize);
+    const inline = leafCount <= kMaxInlineLeaves;
+    const temp = out === undefined || inline ? undefined : path.join(out, kObjectsDir, `incoming-${process.pid}-${entry.ino}.mtree`);
     // The file builder takes a path as text; a name that is not UTF-8 is reached through its descriptor.
     const named = Buffer.from(file.toString()).equals(file);
     const fd = named ? undefined : openSync(file, 'r');
@@ -166,6 +169,7 @@ export class FileHashing {
         backend,
         threads,
         ...(temp ? { out: temp } : {}),
+        ...(inline ? { keepLevels: true } : {}),
       });
     } catch (error) {
       if (temp) await rm(temp, { force: true });
@@ -185,6 +189,6 @@ export class FileHashing {
       await mkdir(path.dirname(target), { recursive: true });
       await rename(temp, target);
     }
-    return { root: built.root };
+    return inline && leafCount > 1 ? { root: built.root, leaves: built.levels!.levels[0]! } : { root: built.root };
   }
 }
