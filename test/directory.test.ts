@@ -344,5 +344,9 @@ describe('directory trees: files too large for one thread', () => {
     const diff = merkle(['diff', at('huge.tree'), at('huge2.tree')]);
     expect(diff.stdout).toBe('changed  "huge.bin": blocks 70\n');
     expect(saved.files).toBe(1);
+    // A rescan saved elsewhere takes the reused file's tree file along.
+    const elsewhere = await buildDirectoryTree(dir, { update: at('huge2.tree'), out: at('huge3.tree') });
+    expect(elsewhere).toMatchObject({ reused: 1, hashedFiles: 0 });
+    expect(merkle(['diff', at('huge.tree'), at('huge3.tree')]).stdout).toBe('changed  "huge.bin": blocks 70\n');
   });
 });

@@ -7,7 +7,7 @@
  * and inode are unchanged since that tree was saved keep their roots without being read.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { kDefaultBuildOptions } from '../api/options.js';
 import { InputError } from '../errors.js';
@@ -157,6 +157,7 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   const root = await rootOfEntries(params, entries);
   const index: DirIndex = { params, root, entries };
   if (out !== undefined) {
+    if (options.update !== undefined && path.resolve(options.update) !== path.resolve(out)) await copyReusedObjects(options.update, out, index);
     await writeIndex(path.join(out, kIndexFile), index);
     await removeUnreferencedObjects(out, index);
   }
@@ -201,13 +202,30 @@ function refuseUnlessTreeDir(out: string, update: string | undefined): void {
   }
 }
 
+/** hasObject says whether a file entry's levels are a tree file in objects/ rather than inline. */
+function hasObject(entry: IndexEntry, params: DirParams): boolean {
+  return entry.fields.type === 'file' && Math.ceil(entry.fields.size / params.blockSize) > kMaxInlineLeaves;
+}
+
+/** copyReusedObjects brings the objects of files reused from tree `from` into tree `to` (a rescan saved elsewhere). */
+async function copyReusedObjects(from: string, to: string, index: DirIndex): Promise<void> {
+  for (const entry of index.entries) {
+    if (!hasObject(entry, index.params)) continue;
+    const target = objectPath(to, entry.fields.root!);
+    const source = objectPath(from, entry.fields.root!);
+    if (existsSync(target) || !existsSync(source)) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(source, `${target}.tmp-${process.pid}`);
+    await rename(`${target}.tmp-${process.pid}`, target);
+  }
+}
+
 /**
  * removeUnreferencedObjects deletes the tree files no entry of `index` needs (files since
  * changed or removed) and any left by a build that was killed before it could rename them.
  */
 async function removeUnreferencedObjects(out: string, index: DirIndex): Promise<void> {
-  const hasObject = (e: IndexEntry) => e.fields.type === 'file' && Math.ceil(e.fields.size / index.params.blockSize) > kMaxInlineLeaves;
-  const wanted = new Set(index.entries.filter(hasObject).map((e) => objectPath(out, e.fields.root!)));
+  const wanted = new Set(index.entries.filter((e) => hasObject(e, index.params)).map((e) => objectPath(out, e.fields.root!)));
   const objects = path.join(out, kObjectsDir);
   for (const entry of await readdir(objects, { withFileTypes: true })) {
     const shard = path.join(objects, entry.name);
