@@ -2,7 +2,10 @@
  * Directory trees on the command line: `merkle build DIR` and `merkle diff A.tree B.tree` when
  * their arguments are directories (trees). Each parses, calls src/dir/, prints.
  */
-import { InputError, UsageError } from '../errors.js';
+import path from 'node:path';
+import { InputError, SyncError, UsageError } from '../errors.js';
+import type { ServerAccess } from '../sync/http.js';
+import type { PeerAccess } from '../sync/transport.js';
 import type { DirBuildOptions } from '../dir/build.js';
 import type { DirDiff } from '../dir/diff.js';
 import type { IndexRange } from '../tree/diff.js';
@@ -137,4 +140,36 @@ export async function diffDirectoryCommand(values: Values, pathA: string, pathB:
   } finally {
     a.close();
   }
+}
+
+/** serveDirectoryCommand runs `merkle serve DIR.tree --data DIR`. */
+export async function serveDirectoryCommand(treePath: string, data: string, host: string | undefined, port: number, access: ServerAccess, json: boolean): Promise<number> {
+  const { startDirectorySyncServer } = await import('../dir/sync-server.js');
+  const { readIndex } = await import('../dir/index-file.js');
+  const index = await readIndex(path.join(treePath, 'index'));
+  const server = await startDirectorySyncServer({ tree: treePath, data, ...(host ? { host } : {}), port, ...access });
+  const root = Buffer.from(index.root).toString('hex');
+  writeOut(`${json ? JSON.stringify({ url: server.url, root, entries: index.entries.length }) : `serving ${treePath} (root ${root}, ${index.entries.length} entries) at ${server.url}`}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT_OK;
+}
+
+/** syncDirectoryCommand runs `merkle sync URL DIR`. */
+export async function syncDirectoryCommand(values: Values, url: string, dir: string, access: PeerAccess): Promise<number> {
+  const { syncDirectoryFrom } = await import('../dir/sync-client.js');
+  let report;
+  try {
+    report = await syncDirectoryFrom(url, dir, { ...access, ...(values.root ? { expectedRoot: values.root as string } : {}), delete: Boolean(values.delete) });
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    warn(`sync stopped: ${error.message} (${error.code}); every file is as it was or as the peer has it, none half-written`);
+    return EXIT_FAILED;
+  }
+  if (values.json) writeOut(`${JSON.stringify(report, null, 2)}\n`);
+  else writeOut(`synced ${dir} to root ${report.root}: ${report.filesWritten} files written (${report.blocksFetched} blocks fetched, ${report.blocksReused} reused), ${report.symlinksWritten} links, ${report.directoriesMade} directories, ${report.removed} removed; ${report.wireBytes} bytes in ${report.roundTrips} round trips\n`);
+  return EXIT_OK;
 }

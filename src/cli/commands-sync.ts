@@ -2,6 +2,7 @@
  * The comparing commands of `merkle`: diff, conflicts, serve and sync. Each parses, calls the
  * library, prints; the logic lives in src/api/diff.ts, src/api/conflicts.ts and src/sync/.
  */
+import { statSync } from 'node:fs';
 import type { DiffResult } from '../api/diff.js';
 import { InputError, SyncError } from '../errors.js';
 import type { OpenTree } from '../api/open-tree.js';
@@ -9,7 +10,7 @@ import type { OpenTree } from '../api/open-tree.js';
 import type { IndexRange } from '../tree/diff.js';
 import { kServeAccessHelp, kServeAccessOptions, kSyncAccessHelp, kSyncAccessOptions, peerAccessOf, serverAccessOf } from './access-options.js';
 import type { Command } from './commands.js';
-import { diffDirectoryCommand } from './commands-dir.js';
+import { diffDirectoryCommand, serveDirectoryCommand, syncDirectoryCommand } from './commands-dir.js';
 import { EXIT_FAILED, EXIT_OK } from './exit.js';
 import { writeOut } from './output.js';
 
@@ -117,7 +118,7 @@ const serve: Command = {
                    [--tls-cert FILE --tls-key FILE] [--token-file FILE] [--insecure]
 
 Serves TREE (block leaves, built from FILE) and FILE, read-only, to 'merkle sync' (protocol in
-docs/sync.md). Refuses to start, and answers 503 later, when FILE no longer matches the tree.
+docs/sync.md); or a directory tree (DIR.tree from 'merkle build DIR -o') and the directory. Refuses to start, and answers 503 later, when FILE no longer matches the tree.
   --data FILE   the data file TREE was built from (required)
   --host H      interface to bind (default 127.0.0.1, loopback only; any other needs a token)
   --port N      port (default 0: any free port; the URL is printed)
@@ -128,6 +129,8 @@ ${kServeAccessHelp}Runs until interrupted (SIGINT or SIGTERM).
     const data = values.data as string | undefined;
     if (!data) throw new InputError('serve: --data FILE is required (the data file the tree was built from)');
     const port = wholeNumber(values, 'port', 0, 65535) ?? 0;
+    const { isDirectoryTree } = await import('../dir/tree-dir.js');
+    if (isDirectoryTree(treePath!)) return serveDirectoryCommand(treePath!, data, values.host as string | undefined, port, serverAccessOf(values), Boolean(values.json));
     const { startSyncServer } = await import('../sync/server.js');
     const server = await startSyncServer({ tree: treePath!, data, host: values.host as string | undefined, port, access: serverAccessOf(values) });
     const { openTree } = await import('../api/open-tree.js');
@@ -148,9 +151,10 @@ const sync: Command = {
   name: 'sync',
   summary: 'make a local file equal to a served one, fetching only differing blocks',
   positionals: [2, 2],
-  options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, ...kSyncAccessOptions },
+  options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, delete: { type: 'boolean' }, ...kSyncAccessOptions },
   help: `Usage: merkle sync URL LOCALFILE [--root HEX] [--tree LOCAL.mtree] [--json]
                   [--ca FILE] [--token-file FILE]
+       merkle sync URL DIR [--root HEX] [--delete] [--json]   (a served directory tree)
 
 Compares LOCALFILE's tree with the tree served at URL ('merkle serve'), walking down only where
 they differ, fetches the differing blocks, checks every node and block against the peer's root,
@@ -165,8 +169,15 @@ is left exactly as it was.
   --json                 print the report: roundTrips, bytesTransferred, blocksPatched, ratio, ...
 ${kSyncAccessHelp}Exit status: 0 synced (or already equal), 1 the peer lied, stalled or changed mid-sync,
 2 usage or input error.
+
+When DIR is a directory (or --delete is given), URL must serve a directory tree ('merkle serve
+DIR.tree --data DIR'): DIR is made equal to it, each changed file rebuilt from the blocks it
+already has and the differing blocks, every block checked against the peer's root, each file
+renamed into place whole. No path is written through a symlink or outside DIR. --delete also
+removes what the peer does not have. docs/directory.md, "Sync".
 `,
   async run(values, [url, localPath]) {
+    if (statSync(localPath!, { throwIfNoEntry: false })?.isDirectory() || values.delete) return syncDirectoryCommand(values, url!, localPath!, peerAccessOf(values));
     const { syncFile } = await import('../sync/client.js');
     let report;
     try {

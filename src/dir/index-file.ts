@@ -107,7 +107,8 @@ export function decodeIndex(bytes: Buffer, name: string): DirIndex {
     const keyLength = body.readUInt16BE(at);
     need(2 + keyLength + 2, where);
     const key = body.subarray(at + 2, at + 2 + keyLength);
-    if (keyLength === 0) throw bad(`${where} has an empty path`, at);
+    const problem = pathProblem(key);
+    if (problem) throw bad(`${where} (${JSON.stringify(key.toString('utf8'))}) ${problem}`, at);
     if (i > 0 && Buffer.compare(entries[i - 1]!.key, key) >= 0) throw bad(`${where} is out of key order`, at);
     at += 2 + keyLength;
     const recordLength = body.readUInt16BE(at);
@@ -128,6 +129,22 @@ export function decodeIndex(bytes: Buffer, name: string): DirIndex {
   }
   if (at !== body.length) throw bad(`${body.length - at} bytes after the last entry`, at);
   return { params, root, entries };
+}
+
+/** Longest name of one path segment: what Linux and most file systems allow. */
+const kMaxNameBytes = 255;
+
+/**
+ * pathProblem says what makes `key` unusable as a path below a directory, or undefined: an
+ * index may come from a peer, and its paths are written to.
+ */
+export function pathProblem(key: Uint8Array): string | undefined {
+  if (key.length === 0) return 'has an empty path';
+  const segments = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1').split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'is not a canonical relative path (an empty, "." or ".." segment, or a leading or trailing "/")';
+  if (segments.some((s) => s.includes('\0'))) return 'holds a NUL byte';
+  if (segments.some((s) => s.length > kMaxNameBytes)) return `has a name longer than ${kMaxNameBytes} bytes`;
+  return undefined;
 }
 
 /** readIndex reads and checks the index file `file`. */

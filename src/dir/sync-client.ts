@@ -1,0 +1,347 @@
+/**
+ * syncDirectoryFrom: make a local directory equal to a served directory tree, moving only what
+ * differs (docs/directory.md, "Sync"). The peer's index is checked whole before anything is
+ * written — every field, every path canonical, its records giving its root, and that root the
+ * one pinned by the caller if any. Then, per path that differs:
+ *
+ * - a file is rebuilt in a temp file beside its target from the blocks the local copy already
+ *   has (same leaf hash at the same index) and the blocks fetched, every fetched block checked
+ *   against the peer's leaf level, itself checked against the file's root in the index; the
+ *   temp file is flushed and renamed over the target, so a kill leaves each file old or new and
+ *   a rerun goes on from there;
+ * - a symlink is made beside its target and renamed over it; an empty directory is made.
+ *
+ * No path is written through a symbolic link or outside the directory: every parent of a
+ * target is checked with lstat, and a symlink or file where the peer has a directory is
+ * refused by name, as are paths that are the same on a case-insensitive file system. Local
+ * paths the peer lacks are removed only with `delete`.
+ */
+import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { InputError, SyncVerifyError } from '../errors.js';
+import { loadTreeHasher } from '../hash/load.js';
+import { buildLevels } from '../tree/build.js';
+import type { TreeHasher } from '../tree/hasher.js';
+import { kProfiles, type LoneNodeRule } from '../tree/profile.js';
+import { Peer, type PeerAccess } from '../sync/transport.js';
+import { decodeIndex, type DirIndex, type IndexEntry } from './index-file.js';
+import { rootOfEntries } from './tree-dir.js';
+import { walkDirectory } from './walk.js';
+import { kMaxRangeBytes } from './sync-server.js';
+
+/** Largest index a peer may send. */
+const kMaxIndexBytes = 1 << 30;
+
+export interface DirSyncOptions extends PeerAccess {
+  /** The root the caller trusts (hex): a peer serving any other is refused before anything is written. */
+  readonly expectedRoot?: string;
+  /** Remove local paths the peer does not have. */
+  readonly delete?: boolean;
+}
+
+export interface DirSyncReport {
+  readonly root: string;
+  readonly filesWritten: number;
+  readonly symlinksWritten: number;
+  readonly directoriesMade: number;
+  readonly removed: number;
+  /** Blocks fetched from the peer, and blocks reused from the local copies. */
+  readonly blocksFetched: number;
+  readonly blocksReused: number;
+  readonly roundTrips: number;
+  /** Bytes on the wire, both ways, HTTP headers included. */
+  readonly wireBytes: number;
+  readonly seconds: number;
+}
+
+const hexOf = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+const shown = (key: Uint8Array) => JSON.stringify(Buffer.from(key).toString('utf8'));
+
+/** syncDirectoryFrom brings `dir` (made if missing) up to date with the tree served at `url`. */
+export async function syncDirectoryFrom(url: string, dir: string, options: DirSyncOptions = {}): Promise<DirSyncReport> {
+  const started = performance.now();
+  const peer = new Peer(url, { idleTimeoutMs: 30_000, totalTimeoutMs: 600_000, ...(options.ca ? { ca: options.ca } : {}), ...(options.token ? { token: options.token } : {}) });
+  try {
+    const remote = await fetchIndex(peer, url, options.expectedRoot);
+    peer.expectedRoot = hexOf(remote.root);
+    if (remote.params.mtimes) throw new InputError('the peer\'s tree records mtimes, which a sync cannot set exactly yet: serve a tree built without --mtimes');
+    mkdirSync(dir, { recursive: true });
+    refuseCaseCollisions(dir, remote);
+    const { hasher } = await loadTreeHasher(kProfiles[remote.params.profile], remote.params.hash, 'auto');
+    const counts = { filesWritten: 0, symlinksWritten: 0, directoriesMade: 0, removed: 0, blocksFetched: 0, blocksReused: 0 };
+    const context: SyncContext = { peer, dir, remote, hasher, counts };
+    for (const entry of remote.entries) await syncEntry(context, entry);
+    if (options.delete) counts.removed = await removeExtra(dir, remote);
+    return { root: hexOf(remote.root), ...counts, roundTrips: peer.roundTrips, wireBytes: peer.wireBytes, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    peer.close();
+  }
+}
+
+interface SyncContext {
+  readonly peer: Peer;
+  readonly dir: string;
+  readonly remote: DirIndex;
+  readonly hasher: TreeHasher;
+  readonly counts: { filesWritten: number; symlinksWritten: number; directoriesMade: number; removed: number; blocksFetched: number; blocksReused: number };
+}
+
+async function fetchIndex(peer: Peer, url: string, expectedRoot: string | undefined): Promise<DirIndex> {
+  const bytes = await peer.get('/dir/v1/index', { max: kMaxIndexBytes });
+  const remote = decodeIndex(bytes, `${url}'s index`);
+  const root = await rootOfEntries(remote.params, remote.entries);
+  if (Buffer.compare(root, remote.root) !== 0) throw new SyncVerifyError(`${url}'s index: its entries give root ${hexOf(root)}, not the ${hexOf(remote.root)} it claims`);
+  if (expectedRoot !== undefined && expectedRoot.toLowerCase() !== hexOf(remote.root)) {
+    throw new SyncVerifyError(`${url} serves root ${hexOf(remote.root)}, not the trusted ${expectedRoot}: nothing was written`);
+  }
+  // A path and a path below it cannot both be entries: a file (or link) cannot hold entries.
+  for (let i = 1; i < remote.entries.length; i++) {
+    const parent = remote.entries[i - 1]!.key;
+    const child = remote.entries[i]!.key;
+    if (child.length > parent.length && child[parent.length] === 0x2f && Buffer.compare(child.subarray(0, parent.length), parent) === 0) {
+      throw new SyncVerifyError(`${url}'s index holds both ${shown(parent)} and ${shown(child)} below it`);
+    }
+  }
+  return remote;
+}
+
+/** refuseCaseCollisions: on a case-insensitive file system, two paths differing only in case would overwrite each other. */
+function refuseCaseCollisions(dir: string, remote: DirIndex): void {
+  const probe = path.join(dir, `.merkle-case-probe-${process.pid}`);
+  mkdirSync(probe);
+  const insensitive = existsSync(path.join(dir, `.MERKLE-CASE-PROBE-${process.pid}`));
+  rmdirSync(probe);
+  if (!insensitive) return;
+  const seen = new Map<string, Uint8Array>();
+  for (const { key } of remote.entries) {
+    const folded = Buffer.from(key).toString('utf8').toLowerCase();
+    const other = seen.get(folded);
+    if (other) throw new SyncVerifyError(`${shown(other)} and ${shown(key)} are one path on this case-insensitive file system: refusing to sync`);
+    seen.set(folded, key);
+  }
+}
+
+/**
+ * safeTarget returns the target path of `key` after making sure every parent below `dir` is a
+ * real directory (made where missing): never a symlink, never a file.
+ */
+function safeTarget(dir: string, key: Uint8Array): Buffer {
+  const segments = Buffer.from(key).toString('latin1').split('/');
+  let at = Buffer.from(dir);
+  for (const segment of segments.slice(0, -1)) {
+    at = Buffer.concat([at, Buffer.from('/'), Buffer.from(segment, 'latin1')]);
+    const stats = lstatSync(at, { throwIfNoEntry: false });
+    if (!stats) mkdirSync(at);
+    else if (stats.isSymbolicLink()) throw new SyncVerifyError(`${shown(key)}: its parent ${JSON.stringify(at.toString('utf8'))} is a symbolic link here: refusing to write through it`);
+    else if (!stats.isDirectory()) throw new SyncVerifyError(`${shown(key)}: its parent ${JSON.stringify(at.toString('utf8'))} is a file here, a directory on the peer: remove it first`);
+  }
+  return Buffer.concat([at, Buffer.from('/'), Buffer.from(segments.at(-1)!, 'latin1')]);
+}
+
+/** A temp name beside `target`, in the same directory so the rename is atomic. */
+function tempBeside(target: Buffer): Buffer {
+  const slash = target.lastIndexOf(0x2f);
+  return Buffer.concat([target.subarray(0, slash + 1), Buffer.from(`.merkle-sync-${process.pid}-`), target.subarray(slash + 1, slash + 1 + 100)]);
+}
+
+async function syncEntry(context: SyncContext, entry: IndexEntry): Promise<void> {
+  const { dir, counts } = context;
+  const target = safeTarget(dir, entry.key);
+  const local = lstatSync(target, { throwIfNoEntry: false });
+  if (local?.isDirectory() && entry.fields.type !== 'directory') {
+    throw new SyncVerifyError(`${shown(entry.key)} is a directory here and a ${entry.fields.type} on the peer: remove it first`);
+  }
+  switch (entry.fields.type) {
+    case 'directory':
+      if (!local) {
+        mkdirSync(target);
+        counts.directoriesMade++;
+      } else if (!local.isDirectory()) {
+        throw new SyncVerifyError(`${shown(entry.key)} is an empty directory on the peer and not a directory here: remove it first`);
+      }
+      return;
+    case 'symlink': {
+      const want = Buffer.from(entry.fields.target!);
+      if (local?.isSymbolicLink() && readlinkSync(target, { encoding: 'buffer' }).equals(want)) return;
+      const temp = tempBeside(target);
+      rmSync(temp, { force: true });
+      symlinkSync(want, temp);
+      renameSync(temp, target);
+      counts.symlinksWritten++;
+      return;
+    }
+    case 'file':
+      await syncFileEntry(context, entry, target, local?.isFile() ? local.size : undefined);
+  }
+}
+
+/** leavesOfLocal hashes the local file's blocks, or undefined when there is none to reuse. */
+function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number): { leaves: Uint8Array; size: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(target, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const d = hasher.digestSize;
+    const leafCount = Math.ceil(size / blockSize);
+    const leaves = new Uint8Array(leafCount * d);
+    const blocksPerRead = Math.max(1, Math.floor((4 << 20) / blockSize));
+    const buffer = new Uint8Array(blocksPerRead * blockSize);
+    for (let first = 0; first < leafCount; first += blocksPerRead) {
+      const wanted = Math.min(buffer.length, size - first * blockSize);
+      const got = readSync(fd, buffer, 0, wanted, first * blockSize);
+      if (got !== wanted) return undefined;
+      const count = Math.ceil(got / blockSize);
+      hasher.leavesFromBlocks(buffer.subarray(0, got), blockSize, first, leaves.subarray(first * d, (first + count) * d));
+    }
+    return { leaves, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function syncFileEntry(context: SyncContext, entry: IndexEntry, target: Buffer, localSize: number | undefined): Promise<void> {
+  const { peer, remote, hasher, counts } = context;
+  const { blockSize } = remote.params;
+  const profile = kProfiles[remote.params.profile];
+  const d = hasher.digestSize;
+  const size = entry.fields.size;
+  const leafCount = Math.ceil(size / blockSize);
+  const root = entry.fields.root!;
+  const keyHex = hexOf(entry.key);
+
+  // A local copy whose root is the file's root is left alone: nothing fetched, not even leaves.
+  const local = localSize === undefined ? undefined : leavesOfLocal(target, hasher, blockSize);
+  if (local && local.size === size && localRootIs(local.leaves, target, size, root, hasher, profile.lone)) {
+    if (remote.params.modes && entry.fields.mode !== undefined && (lstatSync(target).mode & 0o7777) !== entry.fields.mode) chmodSync(target, entry.fields.mode);
+    return;
+  }
+  // The peer's leaf level, checked against the file's root in the (checked) index.
+  let remoteLeaves: Uint8Array | undefined;
+  if (leafCount > 1) {
+    remoteLeaves = await peer.get(`/dir/v1/leaves?key=${keyHex}`, { exact: leafCount * d });
+    const levels = buildLevels(remoteLeaves, leafCount, hasher, profile.lone);
+    if (Buffer.compare(levels.root, root) !== 0) throw new SyncVerifyError(`${shown(entry.key)}: the peer's leaf hashes do not give the file's root`);
+  }
+
+  const fetchRange = async (first: number, count: number): Promise<Uint8Array> => {
+    const offset = first * blockSize;
+    const length = Math.min(size, (first + count) * blockSize) - offset;
+    const bytes = await peer.get(`/dir/v1/data?key=${keyHex}&offset=${offset}&length=${length}`, { exact: length });
+    counts.blocksFetched += count;
+    return bytes;
+  };
+  const checkBlocks = (bytes: Uint8Array, first: number, count: number): void => {
+    if (leafCount <= 1) {
+      const got = size === 0 ? hasher.emptyRoot() : (hasher.rootOfSingleLeaf?.(bytes) ?? (() => {
+        const leaf = new Uint8Array(d);
+        hasher.leavesFromBlocks(bytes, blockSize, 0, leaf);
+        return leaf;
+      })());
+      if (Buffer.compare(got, root) !== 0) throw new SyncVerifyError(`${shown(entry.key)}: the peer's bytes do not give the file's root`);
+      return;
+    }
+    const leaves = new Uint8Array(count * d);
+    hasher.leavesFromBlocks(bytes, blockSize, first, leaves);
+    if (Buffer.compare(leaves, remoteLeaves!.subarray(first * d, (first + count) * d)) !== 0) {
+      throw new SyncVerifyError(`${shown(entry.key)}: a block the peer sent in ${first}..${first + count - 1} does not match its leaf hash`);
+    }
+  };
+
+  const temp = tempBeside(target);
+  rmSync(temp, { force: true });
+  const out = openSync(temp, 'wx', 0o600);
+  let localFd: number | undefined;
+  try {
+    if (local) localFd = openSync(target, 'r');
+    // Equal leaf hashes at one index are equal blocks, short last blocks included (a leaf hashes
+    // its block's bytes and, for b3tree, its index).
+    const reusable = (i: number) =>
+      local !== undefined && remoteLeaves !== undefined && i < local.leaves.length / d && Buffer.compare(local.leaves.subarray(i * d, (i + 1) * d), remoteLeaves.subarray(i * d, (i + 1) * d)) === 0;
+    const blocksPerRequest = Math.max(1, Math.floor(kMaxRangeBytes / blockSize));
+    if (size === 0) checkBlocks(new Uint8Array(0), 0, 0);
+    for (let i = 0; i < leafCount; ) {
+      const reuse = reusable(i);
+      let end = i + 1;
+      while (end < leafCount && end - i < blocksPerRequest && reusable(end) === reuse) end++;
+      const offset = i * blockSize;
+      const length = Math.min(size, end * blockSize) - offset;
+      let bytes: Uint8Array;
+      if (reuse) {
+        bytes = new Uint8Array(length);
+        if (readSync(localFd!, bytes, 0, length, offset) !== length) throw new SyncVerifyError(`${shown(entry.key)}: the local file changed while it was synced`);
+        checkBlocks(bytes, i, end - i);
+        counts.blocksReused += end - i;
+      } else {
+        bytes = await fetchRange(i, end - i);
+        checkBlocks(bytes, i, end - i);
+      }
+      for (let written = 0; written < bytes.length; ) written += writeSync(out, bytes, written, bytes.length - written, offset + written);
+      i = end;
+    }
+    if (remote.params.modes && entry.fields.mode !== undefined) chmodSync(temp, entry.fields.mode);
+    fsyncSync(out);
+  } catch (error) {
+    closeSync(out);
+    rmSync(temp, { force: true });
+    throw error;
+  } finally {
+    if (localFd !== undefined) closeSync(localFd);
+  }
+  closeSync(out);
+  renameSync(temp, target);
+  counts.filesWritten++;
+}
+
+/** localRootIs says whether the local file (already hashed into `leaves`) has the root `root`. */
+function localRootIs(leaves: Uint8Array, target: Buffer, size: number, root: Uint8Array, hasher: TreeHasher, lone: LoneNodeRule): boolean {
+  const leafCount = leaves.length / hasher.digestSize;
+  if (leafCount !== 1 || !hasher.rootOfSingleLeaf) return Buffer.compare(buildLevels(leaves, leafCount, hasher, lone).root, root) === 0;
+  // One block of a profile whose one-leaf root is not the leaf (b3tree): hash it as the root.
+  const fd = openSync(target, 'r');
+  try {
+    const bytes = new Uint8Array(size);
+    return readSync(fd, bytes, 0, size, 0) === size && Buffer.compare(hasher.rootOfSingleLeaf(bytes), root) === 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** removeExtra deletes the local entries the peer does not have, and directories left empty by that. */
+async function removeExtra(dir: string, remote: DirIndex): Promise<number> {
+  const wanted = new Set(remote.entries.map((e) => Buffer.from(e.key).toString('latin1')));
+  const parents = new Set<string>();
+  for (const key of wanted) for (let at = key.indexOf('/'); at >= 0; at = key.indexOf('/', at + 1)) parents.add(key.slice(0, at));
+  const local = await walkDirectory(dir);
+  let removed = 0;
+  for (const entry of [...local.entries].reverse()) {
+    const key = entry.key.toString('latin1');
+    if (wanted.has(key) || parents.has(key)) continue;
+    rmSync(Buffer.concat([Buffer.from(dir), Buffer.from('/'), entry.key]), { recursive: entry.type === 'directory', force: true });
+    removed++;
+  }
+  // Directories that held only removed entries.
+  const prune = (relative: string): boolean => {
+    const full = relative ? path.join(dir, relative) : dir;
+    let empty = true;
+    for (const child of readdirSync(full, { withFileTypes: true })) {
+      const childRelative = relative ? `${relative}/${child.name}` : child.name;
+      if (child.isDirectory() && !child.isSymbolicLink()) {
+        if (prune(childRelative) && !wanted.has(childRelative) && !parents.has(childRelative)) {
+          rmdirSync(path.join(dir, childRelative));
+          removed++;
+        } else {
+          empty = false;
+        }
+      } else {
+        empty = false;
+      }
+    }
+    return empty;
+  };
+  prune('');
+  return removed;
+}
