@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildDirectoryTree } from '../src/dir/build.js';
 import { decodeIndex, encodeIndex } from '../src/dir/index-file.js';
@@ -119,9 +120,10 @@ describe('directory sync from hostile peers', () => {
     const evil = { ...index.entries.find((e) => e.fields.type === 'file')!, key: Buffer.from('../escaped.txt') };
     const entries = [evil, ...index.entries];
     const bytes = encodeIndex({ params: index.params, root: await rootOfEntries(index.params, entries), entries });
+    const body = gzipSync(bytes);
     const server = createServer((_request, res) => {
-      res.writeHead(200, { 'content-length': bytes.length });
-      res.end(bytes);
+      res.writeHead(200, { 'content-length': body.length });
+      res.end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const target = at('escape-target');

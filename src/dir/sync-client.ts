@@ -18,6 +18,7 @@
  */
 import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { InputError, SyncVerifyError } from '../errors.js';
 import { loadTreeHasher } from '../hash/load.js';
 import { buildLevels } from '../tree/build.js';
@@ -87,7 +88,13 @@ interface SyncContext {
 }
 
 async function fetchIndex(peer: Peer, url: string, expectedRoot: string | undefined): Promise<DirIndex> {
-  const bytes = await peer.get('/dir/v1/index', { max: kMaxIndexBytes });
+  const compressed = await peer.get('/dir/v1/index', { max: kMaxIndexBytes });
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(compressed, { maxOutputLength: kMaxIndexBytes });
+  } catch (error) {
+    throw new SyncVerifyError(`${url}'s index does not decompress: ${(error as Error).message}`);
+  }
   const remote = decodeIndex(bytes, `${url}'s index`);
   const root = await rootOfEntries(remote.params, remote.entries);
   if (Buffer.compare(root, remote.root) !== 0) throw new SyncVerifyError(`${url}'s index: its entries give root ${hexOf(root)}, not the ${hexOf(remote.root)} it claims`);
@@ -188,7 +195,8 @@ function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number): {
     const d = hasher.digestSize;
     const leafCount = Math.ceil(size / blockSize);
     const leaves = new Uint8Array(leafCount * d);
-    const blocksPerRead = Math.max(1, Math.floor((4 << 20) / blockSize));
+    // Sized to the file (up to ~4 MiB of whole blocks): a small file must not pay for a large buffer.
+    const blocksPerRead = Math.max(1, Math.min(leafCount, Math.floor((4 << 20) / blockSize)));
     const buffer = new Uint8Array(blocksPerRead * blockSize);
     for (let first = 0; first < leafCount; first += blocksPerRead) {
       const wanted = Math.min(buffer.length, size - first * blockSize);

@@ -4,17 +4,19 @@
  * header so a client notices a tree that changed under it. The server answers only for paths
  * its index holds; what it sends is checked by the client against the root.
  *
- *   GET /dir/v1/index                          the index file, as saved
+ *   GET /dir/v1/index                          the index without what only the server needs
+ *                                              (inodes, times, inline leaves), gzip-compressed
  *   GET /dir/v1/leaves?key=HEX                 a file's leaf hashes (files of 2 or more blocks)
  *   GET /dir/v1/data?key=HEX&offset=N&length=M bytes of a file (at most kMaxRangeBytes)
  */
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Server } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { openTreeFile } from '../store/reader.js';
 import { ROOT_HEADER } from '../sync/protocol.js';
 import { boundServer, closeServer, createSyncServer, HttpError, listen, sendError, urlOf, type ServerAccess } from '../sync/http.js';
-import { decodeIndex, type IndexEntry } from './index-file.js';
+import { decodeIndex, encodeIndex, type IndexEntry } from './index-file.js';
 import { kIndexFile, objectPath } from './tree-dir.js';
 
 /** Largest range one data request may ask for. */
@@ -41,6 +43,9 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
   const indexBytes = await readFile(indexFile);
   const index = decodeIndex(indexBytes, indexFile);
   const rootHex = Buffer.from(index.root).toString('hex');
+  // A peer needs the records only: local stat fields and inline leaves stay here (leaves are
+  // asked for per changed file), and the rest compresses well (paths share prefixes).
+  const compact = gzipSync(encodeIndex({ ...index, entries: index.entries.map((e) => ({ key: e.key, record: e.record, fields: e.fields, ino: 0n, ctimeNs: 0n, mtimeNs: 0n })) }));
   const byKey = new Map(index.entries.map((e) => [Buffer.from(e.key).toString('hex'), e]));
   const blockSize = index.params.blockSize;
 
@@ -59,7 +64,7 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
   const answer = async (url: URL): Promise<Uint8Array> => {
     switch (url.pathname) {
       case '/dir/v1/index':
-        return indexBytes;
+        return compact;
       case '/dir/v1/leaves': {
         const entry = fileEntry(url);
         if (entry.leaves) return entry.leaves;
