@@ -39,3 +39,5 @@ export { buildObjectTree, directoryObjects, type StoredObject, type ObjectTreeOp
 export type { DirParams, DirParamsInput } from './dir/params.js';
 export type { DirEntryFields, EntryType } from './dir/record.js';
 export type { SkippedEntry } from './dir/walk.js';
+export { startDirectorySyncServer, type DirSyncServer, type DirSyncServerOptions } from './dir/sync-server.js';
+export { syncDirectoryFrom, type DirSyncOptions, type DirSyncReport } from './dir/sync-client.js';
