@@ -85,6 +85,20 @@ describe('directory sync', () => {
     });
   });
 
+  it('with a saved tree of the local copy: files whose stat is unchanged are compared by their records', async () => {
+    const copy = at('with-tree');
+    const localTree = at('with-tree.tree');
+    await serving(source, async (url) => {
+      expect(await syncDirectoryFrom(url, copy, { tree: localTree })).toMatchObject({ filesWritten: 4 });
+      expect(existsSync(path.join(localTree, 'index'))).toBe(true);
+      expect(await syncDirectoryFrom(url, copy, { tree: localTree })).toMatchObject({ filesWritten: 0, blocksFetched: 0 });
+      writeFileSync(path.join(copy, 'docs', 'a.txt'), 'locally changed\n');
+      expect(await syncDirectoryFrom(url, copy, { tree: localTree })).toMatchObject({ filesWritten: 1 });
+      expect(same(source, copy)).toBe(true);
+      await expect(syncDirectoryFrom(url, copy, { tree: path.join(copy, 'inside.tree') })).rejects.toThrow(/is inside .* keep it beside/);
+    });
+  });
+
   it('through the CLI: merkle serve DIR.tree --data DIR, merkle sync URL DIR --json', async () => {
     const cliTarget = at('cli-target');
     mkdirSync(cliTarget);

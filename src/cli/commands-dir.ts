@@ -163,7 +163,7 @@ export async function syncDirectoryCommand(values: Values, url: string, dir: str
   const { syncDirectoryFrom } = await import('../dir/sync-client.js');
   let report;
   try {
-    report = await syncDirectoryFrom(url, dir, { ...access, ...(values.root ? { expectedRoot: values.root as string } : {}), delete: Boolean(values.delete) });
+    report = await syncDirectoryFrom(url, dir, { ...access, ...(values.root ? { expectedRoot: values.root as string } : {}), ...(values.tree ? { tree: values.tree as string } : {}), delete: Boolean(values.delete) });
   } catch (error) {
     if (!(error instanceof SyncError)) throw error;
     warn(`sync stopped: ${error.message} (${error.code}); every file is as it was or as the peer has it, none half-written`);

@@ -154,7 +154,7 @@ const sync: Command = {
   options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, delete: { type: 'boolean' }, ...kSyncAccessOptions },
   help: `Usage: merkle sync URL LOCALFILE [--root HEX] [--tree LOCAL.mtree] [--json]
                   [--ca FILE] [--token-file FILE]
-       merkle sync URL DIR [--root HEX] [--delete] [--json]   (a served directory tree)
+       merkle sync URL DIR [--root HEX] [--tree DIR.tree] [--delete] [--json]   (a directory tree)
 
 Compares LOCALFILE's tree with the tree served at URL ('merkle serve'), walking down only where
 they differ, fetches the differing blocks, checks every node and block against the peer's root,
@@ -174,7 +174,8 @@ When DIR is a directory (or --delete is given), URL must serve a directory tree 
 DIR.tree --data DIR'): DIR is made equal to it, each changed file rebuilt from the blocks it
 already has and the differing blocks, every block checked against the peer's root, each file
 renamed into place whole. No path is written through a symlink or outside DIR. --delete also
-removes what the peer does not have. docs/directory.md, "Sync".
+removes what the peer does not have. --tree keeps a saved tree of DIR (made if missing) so that
+files whose stat is unchanged are compared unread. docs/directory.md, "Sync".
 `,
   async run(values, [url, localPath]) {
     if (statSync(localPath!, { throwIfNoEntry: false })?.isDirectory() || values.delete) return syncDirectoryCommand(values, url!, localPath!, peerAccessOf(values));

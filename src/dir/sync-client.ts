@@ -25,8 +25,9 @@ import { buildLevels } from '../tree/build.js';
 import type { TreeHasher } from '../tree/hasher.js';
 import { kProfiles, type LoneNodeRule } from '../tree/profile.js';
 import { Peer, type PeerAccess } from '../sync/transport.js';
-import { decodeIndex, type DirIndex, type IndexEntry } from './index-file.js';
-import { rootOfEntries } from './tree-dir.js';
+import { decodeIndex, readIndex, type DirIndex, type IndexEntry } from './index-file.js';
+import { buildDirectoryTree } from './build.js';
+import { isDirectoryTree, kIndexFile, rootOfEntries } from './tree-dir.js';
 import { walkDirectory } from './walk.js';
 import { kMaxRangeBytes } from './sync-server.js';
 
@@ -38,6 +39,12 @@ export interface DirSyncOptions extends PeerAccess {
   readonly expectedRoot?: string;
   /** Remove local paths the peer does not have. */
   readonly delete?: boolean;
+  /**
+   * A saved tree of the local directory (made with the peer's parameters when missing, and
+   * brought up to date before and after): local files whose stat is unchanged since it was saved
+   * are compared by their saved records, unread.
+   */
+  readonly tree?: string;
 }
 
 export interface DirSyncReport {
@@ -71,12 +78,31 @@ export async function syncDirectoryFrom(url: string, dir: string, options: DirSy
     const { hasher } = await loadTreeHasher(kProfiles[remote.params.profile], remote.params.hash, 'auto');
     const counts = { filesWritten: 0, symlinksWritten: 0, directoriesMade: 0, removed: 0, blocksFetched: 0, blocksReused: 0 };
     const context: SyncContext = { peer, dir, remote, hasher, counts };
-    for (const entry of remote.entries) await syncEntry(context, entry);
+    const localRecords = options.tree === undefined ? undefined : await recordsOfLocal(dir, options.tree, remote);
+    for (const entry of remote.entries) {
+      // Known by its saved record to be the peer's already: not read, not fetched.
+      if (localRecords?.get(Buffer.from(entry.key).toString('latin1'))?.equals(entry.record)) continue;
+      await syncEntry(context, entry);
+    }
     if (options.delete) counts.removed = await removeExtra(dir, remote);
+    if (options.tree !== undefined) await buildDirectoryTree(dir, { update: options.tree });
     return { root: hexOf(remote.root), ...counts, roundTrips: peer.roundTrips, wireBytes: peer.wireBytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     peer.close();
   }
+}
+
+/**
+ * recordsOfLocal brings the local saved tree up to date (a rescan: only files whose stat changed
+ * are read) and returns its records by key. A saved tree of other parameters is refused.
+ */
+async function recordsOfLocal(dir: string, tree: string, remote: DirIndex): Promise<Map<string, Buffer>> {
+  const inside = path.relative(path.resolve(dir), path.resolve(tree));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside)) throw new InputError(`--tree ${tree} is inside ${dir}, which the sync makes equal to the peer's: keep it beside`);
+  const params = remote.params;
+  await buildDirectoryTree(dir, isDirectoryTree(tree) ? { update: tree, ...params } : { out: tree, ...params });
+  const index = await readIndex(path.join(tree, kIndexFile));
+  return new Map(index.entries.map((e) => [Buffer.from(e.key).toString('latin1'), Buffer.from(e.record)]));
 }
 
 interface SyncContext {
