@@ -43,7 +43,7 @@ function wholeNumber(values: Values, key: string, min: number, max: number): num
 
 const diff: Command = {
   name: 'diff',
-  summary: 'list the leaf ranges where two tree files (or the paths where two directory trees) differ',
+  summary: 'list where two tree files differ (leaf ranges), or two directory trees (paths and blocks)',
   positionals: [2, 2],
   options: { json: { type: 'boolean' } },
   help: `Usage: merkle diff A.mtree B.mtree [--json]
@@ -111,7 +111,7 @@ Exit status: 0 all replicas agree, 1 some diverge, 2 usage or input error.
 
 const serve: Command = {
   name: 'serve',
-  summary: 'serve a tree file and its data to `merkle sync` peers over HTTP',
+  summary: 'serve a tree file and its data (or a directory tree and its directory) to `merkle sync` peers',
   positionals: [1, 1],
   options: { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, json: { type: 'boolean' }, ...kServeAccessOptions },
   help: `Usage: merkle serve TREE.mtree --data FILE [--host 127.0.0.1] [--port N] [--json]
@@ -149,7 +149,7 @@ ${kServeAccessHelp}Runs until interrupted (SIGINT or SIGTERM).
 
 const sync: Command = {
   name: 'sync',
-  summary: 'make a local file equal to a served one, fetching only differing blocks',
+  summary: 'make a local file (or directory) equal to a served one, fetching only differing blocks',
   positionals: [2, 2],
   options: { tree: { type: 'string' }, root: { type: 'string' }, 'levels-per-trip': { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' }, delete: { type: 'boolean' }, ...kSyncAccessOptions },
   help: `Usage: merkle sync URL LOCALFILE [--root HEX] [--tree LOCAL.mtree] [--json]

@@ -89,7 +89,7 @@ function parseThreads(text: string | undefined): number | undefined {
 
 const build: Command = {
   name: 'build',
-  summary: 'build the tree of a file or stdin and print its root',
+  summary: 'build the tree of a file, a directory or stdin and print its root',
   positionals: [1, 1],
   options: {
     'block-size': { type: 'string' },
