@@ -72,7 +72,7 @@ export async function buildDirectoryCommand(values: Values, dir: string, threads
     update: str(values, 'update'),
     verify: Boolean(values.verify),
     threads,
-    onProgress: bar ? (p) => bar.update({ bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, label: `${p.filesDone} / ${p.filesTotal} files` }) : undefined,
+    onProgress: bar ? (p) => bar.update(p, `${p.filesDone} / ${p.filesTotal} files`) : undefined,
   };
   let result;
   try {

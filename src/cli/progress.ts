@@ -23,8 +23,8 @@ function formatSeconds(seconds: number): string {
 }
 
 export interface ProgressBar {
-  /** `label` is drawn after the bar's own figures (a directory build's files done). */
-  update(progress: { bytesDone: number; bytesTotal: number; label?: string }): void;
+  /** `note` is shown after the rate (e.g. a queued build's segments and workers). */
+  update(progress: { bytesDone: number; bytesTotal: number }, note?: string): void;
   done(): void;
 }
 
@@ -34,7 +34,7 @@ export function createProgressBar(stream: NodeJS.WriteStream): ProgressBar {
   let lastDraw = 0;
   let drawn = false;
   return {
-    update({ bytesDone, bytesTotal, label }) {
+    update({ bytesDone, bytesTotal }, note) {
       const now = Date.now();
       if (now - lastDraw < kRedrawMs && bytesDone < bytesTotal) return;
       lastDraw = now;
@@ -45,7 +45,7 @@ export function createProgressBar(stream: NodeJS.WriteStream): ProgressBar {
       const eta = rate > 0 ? (bytesTotal - bytesDone) / rate : Infinity;
       const line =
         `[${'#'.repeat(filled)}${'-'.repeat(kBarWidth - filled)}] ${formatBytes(bytesDone)} / ${formatBytes(bytesTotal)}` +
-        `  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${formatSeconds(eta)}${label ? `  ${label}` : ''}`;
+        `  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${formatSeconds(eta)}${note ? `  ${note}` : ''}`;
       stream.write(`\r${line}\x1b[K`);
       drawn = true;
     },
