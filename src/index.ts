@@ -32,3 +32,6 @@ export type { RowSource, RowSink, RowChange } from './keyed/rows.js';
 export { startKeyedSyncServer, type KeyedSyncServer, type KeyedSyncServerOptions } from './keyed/sync/server.js';
 export { syncKeyed, type KeyedSyncOptions, type KeyedSyncReport } from './keyed/sync/client.js';
 export { kDefaultKeyedSyncLimits, KEYED_PROTOCOL_VERSION, type KeyedSyncLimits, type KeyedMeta } from './keyed/sync/protocol.js';
+export { buildOnQueue, type QueueBuildOptions, type QueueBuildResult, type QueueProgress } from './distributed/coordinator.js';
+export { runQueueWorker, type QueueWorkerOptions, type QueueWorkerSummary, type WorkerJobReport } from './distributed/worker.js';
+export { queueStatus, type QueueStatus } from './distributed/status.js';

@@ -23,7 +23,8 @@ function formatSeconds(seconds: number): string {
 }
 
 export interface ProgressBar {
-  update(progress: { bytesDone: number; bytesTotal: number }): void;
+  /** `note` is shown after the rate (e.g. a queued build's segments and workers). */
+  update(progress: { bytesDone: number; bytesTotal: number }, note?: string): void;
   done(): void;
 }
 
@@ -33,7 +34,7 @@ export function createProgressBar(stream: NodeJS.WriteStream): ProgressBar {
   let lastDraw = 0;
   let drawn = false;
   return {
-    update({ bytesDone, bytesTotal }) {
+    update({ bytesDone, bytesTotal }, note) {
       const now = Date.now();
       if (now - lastDraw < kRedrawMs && bytesDone < bytesTotal) return;
       lastDraw = now;
@@ -44,7 +45,7 @@ export function createProgressBar(stream: NodeJS.WriteStream): ProgressBar {
       const eta = rate > 0 ? (bytesTotal - bytesDone) / rate : Infinity;
       const line =
         `[${'#'.repeat(filled)}${'-'.repeat(kBarWidth - filled)}] ${formatBytes(bytesDone)} / ${formatBytes(bytesTotal)}` +
-        `  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${formatSeconds(eta)}`;
+        `  ${(rate / 1e6).toFixed(0)} MB/s  ETA ${formatSeconds(eta)}${note ? `  ${note}` : ''}`;
       stream.write(`\r${line}\x1b[K`);
       drawn = true;
     },
