@@ -311,19 +311,23 @@ class QueueSession {
     return Promise.race([failure ?? finished, aborted]);
   }
 
-  /** The reason a build's flow failed: the failed range and why, as its worker said. */
+  /**
+   * The reason a build's flow failed: the failed range and why, as its worker said. BullMQ
+   * fails the parent with "child KEY failed"; the child keeps its own reason.
+   */
   async #failureOf(parent: Job, spec: QueuedBuildSpec, plan: RangePlan): Promise<never> {
-    const failed = await this.#call(() => parent.getFailedChildrenValues()).catch(() => ({}) as Record<string, string>);
-    const [key, reason] = Object.entries(failed)[0] ?? [];
-    const id = key?.split(':').pop() ?? '';
+    const parentReason = parent.failedReason ?? '';
+    const id = /child \S*:([^:\s]+) failed/.exec(parentReason)?.[1] ?? '';
     const range = Number(/-r(\d+)$/.exec(id)?.[1]);
-    const what = Number.isSafeInteger(range) && range < plan.rangeCount
-      ? (() => {
-          const span = rangeSpan(spec, plan, range);
-          return `range ${range} (job ${id}, bytes ${span.byteOffset}–${span.byteOffset + span.byteLength} of ${describeInput(spec.input)})`;
-        })()
-      : `a range job (${id || 'unknown'})`;
-    throw new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: ${what} failed: ${reason ?? parent.failedReason ?? 'no reason given'}; the build was not combined`);
+    let what = `the combine job`;
+    let reason = parentReason || 'no reason given';
+    if (Number.isSafeInteger(range) && range < plan.rangeCount) {
+      const span = rangeSpan(spec, plan, range);
+      what = `range ${range} (job ${id}, bytes ${span.byteOffset}–${span.byteOffset + span.byteLength} of ${describeInput(spec.input)})`;
+      const child = await this.#call(() => this.#ranges.getJob(id));
+      reason = child?.failedReason ?? reason;
+    }
+    throw new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: ${what} failed: ${reason}; the build was not combined`);
   }
 
   /** removeFlow deletes the finished build's jobs: its results are in the tree now. */
