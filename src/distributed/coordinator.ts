@@ -175,7 +175,7 @@ function treeFileMeta(spec: QueuedBuildSpec, plan: RangePlan, digestSize: number
   };
 }
 
-type Combine<T> = (readResult: (range: number) => Promise<unknown>) => Promise<T>;
+type Combine<T extends { root: Uint8Array }> = (readResult: (range: number) => Promise<unknown>) => Promise<T>;
 
 /** One build's handles on the queue: its range queue, its combine queue, the flow producer. */
 class QueueSession {
@@ -235,7 +235,7 @@ class QueueSession {
    * done), runs `combine` in it and resolves to its result; rejects naming the range if a
    * range job failed for good. Reports progress meanwhile.
    */
-  async combineWhenDone<T>(spec: QueuedBuildSpec, plan: RangePlan, onProgress: QueueBuildOptions['onProgress'], signal: AbortSignal | undefined, combine: Combine<T>): Promise<T & { jobStarts: number }> {
+  async combineWhenDone<T extends { root: Uint8Array }>(spec: QueuedBuildSpec, plan: RangePlan, onProgress: QueueBuildOptions['onProgress'], signal: AbortSignal | undefined, combine: Combine<T>): Promise<T & { jobStarts: number }> {
     const parentId = combineJobId(this.#build);
     const readResult = async (range: number): Promise<unknown> => {
       const job = await this.#call(() => this.#ranges.getJob(rangeJobId(this.#build, range)));
@@ -258,7 +258,7 @@ class QueueSession {
             try {
               const result = await combine(readResult);
               resolve(result);
-              return { root: toHex((result as { root: Uint8Array }).root) };
+              return { root: toHex(result.root) };
             } catch (error) {
               reject(error);
               throw error;

@@ -115,7 +115,8 @@ async function hashHttpRange(
   keep: (index: number, levels: Uint8Array) => void,
 ): Promise<void> {
   const { spec } = job;
-  const { hasher, digestSize } = await hasherFor(job, local.backend).then((loaded) => ({ hasher: loaded.hasher, digestSize: loaded.hasher.digestSize }));
+  const { hasher } = await hasherFor(job, local.backend);
+  const digestSize = hasher.digestSize;
   const lone = kProfiles[spec.profile].lone;
   const fetchSegment = (index: number): Promise<Uint8Array> => {
     const begin = index * plan.segmentBytes;
