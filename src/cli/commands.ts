@@ -290,6 +290,7 @@ async function buildOnQueueCommand(values: Values, input: string): Promise<numbe
     jobStarts: built.jobStarts,
     local: built.local,
     workers: built.workers,
+    combine: built.combine,
     ...(built.ambiguous ? { ambiguous: true } : {}),
     ...(built.out ? { out: built.out } : {}),
   });

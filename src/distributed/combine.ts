@@ -37,12 +37,18 @@ export interface Combined {
   readonly ambiguous: boolean;
   /** Ranges and bytes per worker, by the name in each result. */
   readonly workers: Record<string, WorkerTally>;
+  /** Bytes of segment levels (or roots) the results held. */
+  readonly resultBytes: number;
+  /** Seconds from the first result read to the root (tree file levels written, not yet committed). */
+  readonly seconds: number;
 }
 
 export async function combineRanges(input: CombineInput): Promise<Combined> {
   const { build, spec, plan, hasher, lone, sink } = input;
   const assembler = new SegmentAssembler(hasher, lone, spec.segmentLevel, sink);
+  const started = performance.now();
   const workers: Record<string, WorkerTally> = Object.create(null);
+  let resultBytes = 0;
   const reads: Array<Promise<unknown>> = [];
   const read = (range: number): void => {
     if (range < plan.rangeCount) reads[range] = input.readResult(range);
@@ -55,7 +61,7 @@ export async function combineRanges(input: CombineInput): Promise<Combined> {
     for (const pending of reads) pending?.catch(() => undefined);
   }
   const { root, ambiguous } = await assembler.finish(plan.segmentCount);
-  return { root, ambiguous, workers };
+  return { root, ambiguous, workers, resultBytes, seconds: (performance.now() - started) / 1000 };
 
   async function combineOne(range: number): Promise<void> {
     const value = await reads[range];
@@ -64,6 +70,7 @@ export async function combineRanges(input: CombineInput): Promise<Combined> {
     const span = rangeSpan(spec, plan, range);
     const checked = checkRangeResult(value, { build, spec, plan, span }, hasher, lone);
     for (const segment of checked.segments) {
+      resultBytes += segment.levels.length;
       if (checked.full) await assembler.accept(segment.index, segment.leafCount, segment.levels, segment.index === plan.segmentCount - 1);
       else assembler.acceptTop(segment.index, segment.levels);
     }

@@ -73,6 +73,8 @@ export interface QueueBuildResult {
   readonly workers: Record<string, WorkerTally>;
   /** The input fit one segment, so the coordinator built it itself and queued nothing. */
   readonly local: boolean;
+  /** The combine: bytes of segment levels (or roots) read from the results, and its seconds (checks, tree file writes and commit). */
+  readonly combine: { readonly resultBytes: number; readonly seconds: number };
 }
 
 const MiB = 1024 * 1024;
@@ -128,6 +130,7 @@ export async function buildOnQueueNamed(input: string, options: QueueBuildOption
     return {
       ...base, root: tree.root, rootHex: tree.rootHex, size: tree.size, bytes: tree.bytes, ambiguous: tree.ambiguous,
       seconds: (performance.now() - started) / 1000, build: buildIdOf(spec), segments: plan.segmentCount, ranges: 0, rangesDoneBefore: 0, jobStarts: 0, workers: {}, local: true,
+      combine: { resultBytes: 0, seconds: 0 },
     };
   }
 
@@ -142,9 +145,10 @@ export async function buildOnQueueNamed(input: string, options: QueueBuildOption
         writer = await createTreeFileWriter(filled.out, treeFileMeta(spec, plan, loaded.hasher.digestSize), { signal: filled.signal });
       }
       try {
+        const started = performance.now();
         const result = await combineRanges({ build, spec, plan, hasher: loaded.hasher, lone: profile.lone, sink: writer, readResult });
         await writer?.commit(result.root);
-        return result;
+        return { ...result, seconds: (performance.now() - started) / 1000 };
       } catch (error) {
         await writer?.abort();
         throw error;
@@ -154,6 +158,7 @@ export async function buildOnQueueNamed(input: string, options: QueueBuildOption
     return {
       ...base, root: combined.root, rootHex: toHex(combined.root, profile.reversedDisplay), size: plan.leafCount, bytes: identity.size, ambiguous: combined.ambiguous,
       seconds: (performance.now() - started) / 1000, build, segments: plan.segmentCount, ranges: plan.rangeCount, rangesDoneBefore, jobStarts: combined.jobStarts, workers: combined.workers, local: false,
+      combine: { resultBytes: combined.resultBytes, seconds: combined.seconds },
     };
   } finally {
     await session.close();
