@@ -68,7 +68,8 @@ try {
   await worker('one');
   await Promise.all([worker('two'), worker('two')]);
 
-  const rows = { local2: [], queue1: [], queue2: [], queue2out: [] };
+  // local1 calibrates the machine: what one hashing thread does here, beside the other rows.
+  const rows = { local1: [], local2: [], queue1: [], queue2: [], queue2out: [] };
   const roots = new Set();
   const time = async (name, run) => {
     const started = performance.now();
@@ -81,6 +82,7 @@ try {
   await buildOnQueue(big, { queue: url, queueName: 'one' });
   await buildOnQueue(big, { queue: url, queueName: 'two' });
   for (let r = 0; r < rounds; r++) {
+    await time('local1', () => buildTree(big, { threads: 1 }));
     await time('local2', () => buildTree(big, { threads: 2 }));
     await time('queue1', () => buildOnQueue(big, { queue: url, queueName: 'one' }));
     await time('queue2', () => buildOnQueue(big, { queue: url, queueName: 'two' }));
@@ -118,13 +120,13 @@ try {
   const local = await buildTree(tiny, { blockSize: 1024, out: path.join(dir, 'tiny.local.mtree') });
   const sameTree = readFileSync(tinyOptions.out).equals(readFileSync(path.join(dir, 'tiny.local.mtree')));
 
-  const m = { local2: median(rows.local2), queue1: median(rows.queue1), queue2: median(rows.queue2), queue2out: median(rows.queue2out) };
+  const m = { local1: median(rows.local1), local2: median(rows.local2), queue1: median(rows.queue1), queue2: median(rows.queue2), queue2out: median(rows.queue2out) };
   const coordSeconds = median(coordinator.map((c) => c.seconds));
   const report = {
     machine: { cores: (await import('node:os')).availableParallelism(), note: 'shared with other work; A/B/C in turn, medians' },
     rounds,
-    gib: { seconds: m, rawSeconds: rows, scaling2over1: m.queue1 / m.queue2, queue2OverLocal2: m.local2 / m.queue2, mbPerSecond: { local2: 1024 / m.local2 * 1.048576, queue1: 1024 / m.queue1 * 1.048576, queue2: 1024 / m.queue2 * 1.048576 } },
-    combineLevels: { runs: levels, resultBytes: levels[0].resultBytes, mbPerSecond: levels[0].resultBytes / combineMedian / 1e6 },
+    gib: { seconds: m, rawSeconds: rows, scaling2over1: m.queue1 / m.queue2, localScaling2over1: m.local1 / m.local2, queue2OverLocal2: m.local2 / m.queue2, mbPerSecond: { local2: 1024 / m.local2 * 1.048576, queue1: 1024 / m.queue1 * 1.048576, queue2: 1024 / m.queue2 * 1.048576 } },
+    combineLevels: { runs: levels, resultBytes: levels[0].resultBytes, mbPerSecond: levels[0].resultBytes / combineMedian / 1e6, commitSeconds: median(levels.map((c) => c.commitSeconds)) },
     coordinatorRootsOnly: { seconds: rootsOnly, segmentsPerSecond: segments / median(rootsOnly) },
     coordinator: { segments, ranges: coordinator[0].ranges, workersSeen: coordinator.map((c) => c.workers), seconds: coordinator.map((c) => c.seconds), segmentsPerSecond: segments / coordSeconds, jobsPerSecond: coordinator[0].ranges / coordSeconds, treeFileEqualsLocal: sameTree, root: local.rootHex },
     targets: {

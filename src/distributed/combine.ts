@@ -39,7 +39,7 @@ export interface Combined {
   readonly workers: Record<string, WorkerTally>;
   /** Bytes of segment levels (or roots) the results held. */
   readonly resultBytes: number;
-  /** Seconds from the first result read to the root (tree file levels written, not yet committed). */
+  /** Seconds from the first result read to the root (every level written, the tree file not yet committed). */
   readonly seconds: number;
 }
 

@@ -93,8 +93,10 @@ export function checkRangeResult(value: unknown, expected: Expected, hasher: Tre
   for (let index = span.firstSegment; index <= lastSegment; index++) expectedLength += segmentBytes(plan, spec, index, full, d);
   // Base64 of n bytes is 4·ceil(n/3) characters: refuse a wrong length before decoding it.
   if (result.levels!.length !== 4 * Math.ceil(expectedLength / 3)) refuse(`its levels are ${result.levels!.length} base64 characters, not ${4 * Math.ceil(expectedLength / 3)}`, worker);
+  // A stray character decodes to fewer bytes; what decodes to the right length is then checked
+  // for what it is (levels rehashed, roots combined).
   const bytes = Buffer.from(result.levels!, 'base64');
-  if (bytes.length !== expectedLength || bytes.toString('base64') !== result.levels) refuse('its levels are not canonical base64 of the right length', worker);
+  if (bytes.length !== expectedLength) refuse(`its levels are not base64 of ${expectedLength} bytes`, worker);
 
   const segments: CheckedSegment[] = [];
   let offset = 0;
