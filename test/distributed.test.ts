@@ -223,6 +223,25 @@ describe.skipIf(!haveRedis)(haveRedis ? 'queue builds (a throwaway redis-server)
     }
   });
 
+  it('fails by name within seconds when Redis goes away mid-build', async () => {
+    const lost = await startRedis();
+    const data = path.join(dir, 'lost.bin');
+    writeFileSync(data, randomBytes(seededRandom(14), 20 * kSegment));
+    const queueName = nextQueue();
+    // No workers: the build waits on the queue until Redis is gone.
+    const building = buildOnQueue(data, { ...kSmall, queue: lost.url, queueName }).catch((error: Error) => error);
+    const { Queue } = bullmq();
+    const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: lost.port } });
+    while ((await queue.getWaitingCount()) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.close();
+    const stopped = Date.now();
+    await lost.stop();
+    const error = (await building) as Error & { code?: string };
+    expect(error.code).toBe('ERR_MERKLE_QUEUE_UNREACHABLE');
+    expect(error.message).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/?: lost Redis/);
+    expect(Date.now() - stopped).toBeLessThan(15_000);
+  });
+
   it('refuses bad queue options by name', () => {
     const file = path.join(kRepoRoot, 'examples', 'hello.txt');
     expect(merkle(['build', file, '--queue', 'http://x']).stderr).toMatch(/--queue must be a redis:\/\/ or rediss:\/\/ URL/);

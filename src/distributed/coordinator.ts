@@ -186,6 +186,9 @@ function treeFileMeta(spec: QueuedBuildSpec, plan: RangePlan, digestSize: number
 
 type Combine<T extends { root: Uint8Array }> = (readResult: (range: number) => Promise<unknown>) => Promise<T>;
 
+/** What ioredis and the socket say when Redis is gone (rather than refusing a command). */
+const kConnectionTrouble = /ECONN|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|max retries per request|Stream isn't writeable/i;
+
 /** One build's handles on the queue: its range queue, its combine queue, the flow producer. */
 class QueueSession {
   readonly #target: RedisTarget;
@@ -304,6 +307,11 @@ class QueueSession {
         failure = this.#failureOf(parent, spec, plan);
         break;
       }
+      if (state === 'completed' && !settled) {
+        // Only a second coordinator of the same build, run at the same time, gets here.
+        failure = Promise.reject(new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: another coordinator of the same build combined it; run one coordinator per build`));
+        break;
+      }
       for (const worker of workers) seen.add(workerName(worker));
       const rangesDone = counts.processed ?? 0;
       const segmentsDone = Math.min(plan.segmentCount, rangesDone * plan.segmentsPerRange);
@@ -359,7 +367,11 @@ class QueueSession {
       return await command();
     } catch (error) {
       if (error instanceof QueueError || error instanceof InputError) throw error;
-      throw new QueueError('ERR_MERKLE_QUEUE_UNREACHABLE', `${this.#target.display}: Redis failed (${(error as Error).message})`, { cause: error });
+      const message = (error as Error).message;
+      if (kConnectionTrouble.test(message) || kConnectionTrouble.test(String((error as NodeJS.ErrnoException).code))) {
+        throw new QueueError('ERR_MERKLE_QUEUE_UNREACHABLE', `${this.#target.display}: lost Redis (${message})`, { cause: error });
+      }
+      throw new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: a queue command failed (${message})`, { cause: error });
     }
   }
 }
