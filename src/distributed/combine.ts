@@ -3,8 +3,8 @@
  * segment's levels go to the sink at their final places and its root to the same
  * SegmentAssembler a local file build uses, which builds the levels above the segments with
  * the profile's rules (b3tree's ROOT flag on the top node only). So the root and every node
- * equal `merkle build`'s. Ranges are read a few at a time: memory holds a handful of results,
- * whatever the tree's size.
+ * equal `merkle build`'s. Ranges are read in order, a few ahead, each as soon as its job is done
+ * (readResult waits for it): memory holds a handful of results, whatever the tree's size.
  */
 import type { LevelSink } from '../builders/level-sink.js';
 import { SegmentAssembler } from '../builders/segment-assembly.js';
@@ -39,14 +39,11 @@ export interface Combined {
   readonly workers: Record<string, WorkerTally>;
   /** Bytes of segment levels (or roots) the results held. */
   readonly resultBytes: number;
-  /** Seconds from the first result read to the root (every level written, the tree file not yet committed). */
-  readonly seconds: number;
 }
 
 export async function combineRanges(input: CombineInput): Promise<Combined> {
   const { build, spec, plan, hasher, lone, sink } = input;
   const assembler = new SegmentAssembler(hasher, lone, spec.segmentLevel, sink);
-  const started = performance.now();
   const workers: Record<string, WorkerTally> = Object.create(null);
   let resultBytes = 0;
   const reads: Array<Promise<unknown>> = [];
@@ -61,7 +58,7 @@ export async function combineRanges(input: CombineInput): Promise<Combined> {
     for (const pending of reads) pending?.catch(() => undefined);
   }
   const { root, ambiguous } = await assembler.finish(plan.segmentCount);
-  return { root, ambiguous, workers, resultBytes, seconds: (performance.now() - started) / 1000 };
+  return { root, ambiguous, workers, resultBytes };
 
   async function combineOne(range: number): Promise<void> {
     const value = await reads[range];

@@ -74,11 +74,12 @@ export interface QueueBuildResult {
   /** The input fit one segment, so the coordinator built it itself and queued nothing. */
   readonly local: boolean;
   /**
-   * The combine: bytes of segment levels (or roots) read from the results; seconds reading,
-   * checking and writing them and building the levels above; seconds committing the tree file
-   * (its checksums, fsync and rename).
+   * The combine, which reads, checks and writes each range's result as soon as it is done:
+   * bytes of segment levels (or roots) read; seconds from the last range done to the tree
+   * published (what the combine adds to the hashing); of those, seconds committing the tree
+   * file (its checksums, fsync and rename).
    */
-  readonly combine: { readonly resultBytes: number; readonly seconds: number; readonly commitSeconds: number };
+  readonly combine: { readonly resultBytes: number; readonly tailSeconds: number; readonly commitSeconds: number };
 }
 
 const MiB = 1024 * 1024;
@@ -134,7 +135,7 @@ export async function buildOnQueueNamed(input: string, options: QueueBuildOption
     return {
       ...base, root: tree.root, rootHex: tree.rootHex, size: tree.size, bytes: tree.bytes, ambiguous: tree.ambiguous,
       seconds: (performance.now() - started) / 1000, build: buildIdOf(spec), segments: plan.segmentCount, ranges: 0, rangesDoneBefore: 0, jobStarts: 0, workers: {}, local: true,
-      combine: { resultBytes: 0, seconds: 0, commitSeconds: 0 },
+      combine: { resultBytes: 0, tailSeconds: 0, commitSeconds: 0 },
     };
   }
 
@@ -142,27 +143,34 @@ export async function buildOnQueueNamed(input: string, options: QueueBuildOption
   const session = new QueueSession(target, queueName, build);
   try {
     const rangesDoneBefore = await session.enqueue(spec, plan, attempts);
-    const combined = await session.combineWhenDone(spec, plan, options.onProgress, filled.signal, async (readResult) => {
-      let writer: TreeFileWriter | undefined;
-      if (filled.out) {
-        const { createTreeFileWriter } = await import('../store/writer.js');
-        writer = await createTreeFileWriter(filled.out, treeFileMeta(spec, plan, loaded.hasher.digestSize), { signal: filled.signal });
-      }
-      try {
-        const result = await combineRanges({ build, spec, plan, hasher: loaded.hasher, lone: profile.lone, sink: writer, readResult });
-        const committing = performance.now();
-        await writer?.commit(result.root);
-        return { ...result, commitSeconds: (performance.now() - committing) / 1000 };
-      } catch (error) {
-        await writer?.abort();
-        throw error;
-      }
-    });
+    let writer: TreeFileWriter | undefined;
+    if (filled.out) {
+      const { createTreeFileWriter } = await import('../store/writer.js');
+      writer = await createTreeFileWriter(filled.out, treeFileMeta(spec, plan, loaded.hasher.digestSize), { signal: filled.signal });
+    }
+    let combined;
+    try {
+      combined = await session.combineAsFinished(
+        spec,
+        plan,
+        options.onProgress,
+        filled.signal,
+        (readResult) => combineRanges({ build, spec, plan, hasher: loaded.hasher, lone: profile.lone, sink: writer, readResult }),
+        async (result) => {
+          const committing = performance.now();
+          await writer?.commit(result.root);
+          return { ...result, commitSeconds: (performance.now() - committing) / 1000 };
+        },
+      );
+    } catch (error) {
+      await writer?.abort();
+      throw error;
+    }
     await session.removeFlow();
     return {
       ...base, root: combined.root, rootHex: toHex(combined.root, profile.reversedDisplay), size: plan.leafCount, bytes: identity.size, ambiguous: combined.ambiguous,
       seconds: (performance.now() - started) / 1000, build, segments: plan.segmentCount, ranges: plan.rangeCount, rangesDoneBefore, jobStarts: combined.jobStarts, workers: combined.workers, local: false,
-      combine: { resultBytes: combined.resultBytes, seconds: combined.seconds, commitSeconds: combined.commitSeconds },
+      combine: { resultBytes: combined.resultBytes, tailSeconds: combined.tailSeconds, commitSeconds: combined.commitSeconds },
     };
   } finally {
     await session.close();
@@ -184,10 +192,30 @@ function treeFileMeta(spec: QueuedBuildSpec, plan: RangePlan, digestSize: number
   };
 }
 
-type Combine<T extends { root: Uint8Array }> = (readResult: (range: number) => Promise<unknown>) => Promise<T>;
+type Combine<T> = (readResult: (range: number) => Promise<unknown>) => Promise<T>;
+
+/** How often a range not yet finished is looked at again, at first and at most. */
+const kResultPollMs = [20, 250] as const;
 
 /** What ioredis and the socket say when Redis is gone (rather than refusing a command). */
 const kConnectionTrouble = /ECONN|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|max retries per request|Stream isn't writeable/i;
+
+/** The connections of a BullMQ object (not in its types: BullMQ keeps them protected). */
+interface Connections {
+  readonly connection?: { disconnect(wait: boolean): Promise<void> };
+  readonly blockingConnection?: { disconnect(wait: boolean): Promise<void> };
+}
+
+/**
+ * dropConnections ends a BullMQ object's connections at once, without the QUIT that close()
+ * sends: with Redis gone, close() has ioredis reconnect to send it, printing "[ioredis]
+ * Unhandled error event" for every failed try, and disconnect() waits for an end that a
+ * reconnecting client may never report.
+ */
+async function dropConnections(holder: unknown): Promise<void> {
+  const { connection, blockingConnection } = holder as Connections;
+  await Promise.all([connection?.disconnect(false), blockingConnection?.disconnect(false)].map((p) => p?.catch(() => undefined)));
+}
 
 /** One build's handles on the queue: its range queue, its combine queue, the flow producer. */
 class QueueSession {
@@ -198,6 +226,10 @@ class QueueSession {
   readonly #flows: FlowProducer;
   #worker: Worker | undefined;
   #attemptsStarted = 0;
+  /** The combine job had completed before this run (a rerun after a crash that followed it). */
+  #combinedBefore = false;
+  /** A command failed for want of Redis: close() then drops the connections. */
+  #lost = false;
 
   constructor(target: RedisTarget, queueName: string, build: string) {
     const { Queue, FlowProducer } = bullmq();
@@ -243,34 +275,60 @@ class QueueSession {
   }
 
   /**
-   * combineWhenDone waits for BullMQ to hand this coordinator the combine job (every range
-   * done), runs `combine` in it and resolves to its result; rejects naming the range if a
-   * range job failed for good. Reports progress meanwhile.
+   * combineAsFinished runs `combine` from now on, handing it each range's result as soon as its
+   * job has finished (so the combine overlaps the hashing), and `commit` in the combine job,
+   * which BullMQ hands this coordinator once every range job is done: the flow's parent
+   * completes only when the tree file is published. Rejects naming the range if a range job
+   * failed for good. Reports progress meanwhile.
    */
-  async combineWhenDone<T extends { root: Uint8Array }>(spec: QueuedBuildSpec, plan: RangePlan, onProgress: QueueBuildOptions['onProgress'], signal: AbortSignal | undefined, combine: Combine<T>): Promise<T & { jobStarts: number }> {
+  async combineAsFinished<T extends { root: Uint8Array }, C>(
+    spec: QueuedBuildSpec,
+    plan: RangePlan,
+    onProgress: QueueBuildOptions['onProgress'],
+    signal: AbortSignal | undefined,
+    combine: Combine<T>,
+    commit: (combined: T) => Promise<C>,
+  ): Promise<C & { jobStarts: number; tailSeconds: number }> {
     const parentId = combineJobId(this.#build);
+    const stop = new AbortController();
     const readResult = async (range: number): Promise<unknown> => {
-      const job = await this.#call(() => this.#ranges.getJob(rangeJobId(this.#build, range)));
-      if (!job) throw new QueueError('ERR_MERKLE_QUEUE_RESULT', `range ${range} (job ${rangeJobId(this.#build, range)}): its job is gone from the queue`);
-      this.#attemptsStarted += job.attemptsStarted ?? 0;
-      return job.returnvalue;
+      const id = rangeJobId(this.#build, range);
+      for (let wait: number = kResultPollMs[0]; ; wait = Math.min(wait * 2, kResultPollMs[1])) {
+        stop.signal.throwIfAborted();
+        const job = await this.#call(() => this.#ranges.getJob(id));
+        if (!job) throw new QueueError('ERR_MERKLE_QUEUE_RESULT', `range ${range} (job ${id}): its job is gone from the queue`);
+        if (job.finishedOn !== undefined && job.returnvalue !== null && job.returnvalue !== undefined && (await this.#call(() => job.isCompleted()))) {
+          this.#attemptsStarted += job.attemptsStarted ?? 0;
+          return job.returnvalue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     };
+    const combining = combine(readResult);
+    // Whichever way this ends, a combine still waiting must not reject unheard.
+    combining.catch(() => undefined);
     const parent = await this.#call(() => this.#combine.getJob(parentId));
-    let done: Promise<T>;
+    let done: Promise<C & { tailSeconds: number }>;
     if ((await parent?.getState()) === 'completed') {
-      // The combine finished before (the coordinator died before it could clean up): again.
-      done = combine(readResult);
+      // The combine job finished before (its coordinator died before it could clean up): the
+      // results are all there, combine and commit again.
+      this.#combinedBefore = true;
+      const handedOver = performance.now();
+      done = combining.then(commit).then((committed) => ({ ...committed, tailSeconds: (performance.now() - handedOver) / 1000 }));
     } else {
-      done = new Promise<T>((resolve, reject) => {
+      done = new Promise((resolve, reject) => {
+        combining.catch(reject);
         const { Worker } = bullmq();
         this.#worker = new Worker(
           this.#combine.name,
           async (job: Job) => {
             if (job.id !== parentId) throw new QueueError('ERR_MERKLE_QUEUE_JOB', `job ${String(job.id)} in ${this.#combine.name} is not this build's combine job`);
             try {
-              const result = await combine(readResult);
-              resolve(result);
-              return { root: toHex(result.root) };
+              const handedOver = performance.now();
+              const combined = await combining;
+              const committed = await commit(combined);
+              resolve({ ...committed, tailSeconds: (performance.now() - handedOver) / 1000 });
+              return { root: toHex(combined.root) };
             } catch (error) {
               reject(error);
               throw error;
@@ -281,8 +339,12 @@ class QueueSession {
         this.#worker.on('error', () => undefined);
       });
     }
-    const result = await this.#watch(done, spec, plan, onProgress, signal);
-    return { ...result, jobStarts: this.#attemptsStarted };
+    try {
+      const result = await this.#watch(done, spec, plan, onProgress, signal);
+      return { ...result, jobStarts: this.#attemptsStarted };
+    } finally {
+      stop.abort();
+    }
   }
 
   /** watch reports progress until `done` settles; a failed range or an abort rejects first. */
@@ -307,7 +369,7 @@ class QueueSession {
         failure = this.#failureOf(parent, spec, plan);
         break;
       }
-      if (state === 'completed' && !settled) {
+      if (state === 'completed' && !settled && !this.#combinedBefore) {
         // Only a second coordinator of the same build, run at the same time, gets here.
         failure = Promise.reject(new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: another coordinator of the same build combined it; run one coordinator per build`));
         break;
@@ -333,7 +395,9 @@ class QueueSession {
    * fails the parent with "child KEY failed"; the child keeps its own reason.
    */
   async #failureOf(parent: Job, spec: QueuedBuildSpec, plan: RangePlan): Promise<never> {
-    const parentReason = parent.failedReason ?? '';
+    // The job read in the same poll as its state may predate the failure: read it again.
+    const failed = (await this.#call(() => this.#combine.getJob(parent.id!))) ?? parent;
+    const parentReason = failed.failedReason ?? '';
     const id = /child \S*:([^:\s]+) failed/.exec(parentReason)?.[1] ?? '';
     const range = Number(/-r(\d+)$/.exec(id)?.[1]);
     let what = `the combine job`;
@@ -357,6 +421,11 @@ class QueueSession {
   }
 
   async close(): Promise<void> {
+    if (this.#lost) {
+      // Dropped first, so that close() (which stops the worker's loop and timers) finds them
+      // ended and sends nothing.
+      await Promise.all([this.#worker, this.#ranges, this.#combine, this.#flows].map((holder) => holder && dropConnections(holder)));
+    }
     await this.#worker?.close(true).catch(() => undefined);
     await Promise.all([this.#ranges.close(), this.#combine.close(), this.#flows.close()].map((p) => p.catch(() => undefined)));
   }
@@ -369,6 +438,7 @@ class QueueSession {
       if (error instanceof QueueError || error instanceof InputError) throw error;
       const message = (error as Error).message;
       if (kConnectionTrouble.test(message) || kConnectionTrouble.test(String((error as NodeJS.ErrnoException).code))) {
+        this.#lost = true;
         throw new QueueError('ERR_MERKLE_QUEUE_UNREACHABLE', `${this.#target.display}: lost Redis (${message})`, { cause: error });
       }
       throw new QueueError('ERR_MERKLE_QUEUE_JOB', `build ${this.#build}: a queue command failed (${message})`, { cause: error });
