@@ -17,6 +17,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 7) || 7;
 const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
+// --range-mib N: the 1 GiB queue builds' --range-size (default: the engine's own).
+const rangeSize = args.includes('--range-mib') ? Number(args[args.indexOf('--range-mib') + 1]) * 1024 * 1024 : undefined;
 const dir = mkdtempSync(path.join(tmpdir(), 'merkle-queue-bench-'));
 const children = [];
 
@@ -79,14 +81,14 @@ try {
   };
   // A warm-up of each, untimed: pools, kernels, page cache, connections.
   await buildTree(big, { threads: 2 });
-  await buildOnQueue(big, { queue: url, queueName: 'one' });
-  await buildOnQueue(big, { queue: url, queueName: 'two' });
+  await buildOnQueue(big, { queue: url, queueName: 'one', rangeSize });
+  await buildOnQueue(big, { queue: url, queueName: 'two', rangeSize });
   for (let r = 0; r < rounds; r++) {
     await time('local1', () => buildTree(big, { threads: 1 }));
     await time('local2', () => buildTree(big, { threads: 2 }));
-    await time('queue1', () => buildOnQueue(big, { queue: url, queueName: 'one' }));
-    await time('queue2', () => buildOnQueue(big, { queue: url, queueName: 'two' }));
-    await time('queue2out', () => buildOnQueue(big, { queue: url, queueName: 'two', out: path.join(dir, 'big.mtree') }));
+    await time('queue1', () => buildOnQueue(big, { queue: url, queueName: 'one', rangeSize }));
+    await time('queue2', () => buildOnQueue(big, { queue: url, queueName: 'two', rangeSize }));
+    await time('queue2out', () => buildOnQueue(big, { queue: url, queueName: 'two', rangeSize, out: path.join(dir, 'big.mtree') }));
   }
   if (roots.size !== 1) throw new Error(`the builds disagree on the root: ${[...roots].join(', ')}`);
 
@@ -125,6 +127,7 @@ try {
   const report = {
     machine: { cores: (await import('node:os')).availableParallelism(), note: 'shared with other work; A/B/C in turn, medians' },
     rounds,
+    rangeSize: rangeSize ?? 'default',
     gib: { seconds: m, rawSeconds: rows, scaling2over1: m.queue1 / m.queue2, localScaling2over1: m.local1 / m.local2, queue2OverLocal2: m.local2 / m.queue2, mbPerSecond: { local2: 1024 / m.local2 * 1.048576, queue1: 1024 / m.queue1 * 1.048576, queue2: 1024 / m.queue2 * 1.048576 } },
     combineLevels: { runs: levels, resultBytes: levels[0].resultBytes, tailSeconds: combineMedian, commitSeconds: median(levels.map((c) => c.commitSeconds)) },
     coordinatorRootsOnly: { seconds: rootsOnly, segmentsPerSecond: segments / median(rootsOnly) },

@@ -169,7 +169,8 @@ Across machines (docs/distributed.md; block leaves):
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
                       threads, backend, kernel, seconds, bytesPerSecond (with --queue: build,
                       segments, ranges, rangesDoneBefore, jobStarts, workers: per worker
-                      its ranges and bytes)
+                      its ranges and bytes; combine: bytes of levels read, seconds after
+                      the last range, of them the commit)
 `,
   async run(values, [input]) {
     if (values.queue !== undefined) return buildOnQueueCommand(values, input!);

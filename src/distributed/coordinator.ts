@@ -230,6 +230,9 @@ class QueueSession {
   #combinedBefore = false;
   /** A command failed for want of Redis: close() then drops the connections. */
   #lost = false;
+  /** Settles when more ranges are seen done (readers waiting for results look again then). */
+  #moreDone: Promise<void> = new Promise(() => undefined);
+  #wake: () => void = () => undefined;
 
   constructor(target: RedisTarget, queueName: string, build: string) {
     const { Queue, FlowProducer } = bullmq();
@@ -291,6 +294,7 @@ class QueueSession {
   ): Promise<C & { jobStarts: number; tailSeconds: number }> {
     const parentId = combineJobId(this.#build);
     const stop = new AbortController();
+    this.#nudge();
     const readResult = async (range: number): Promise<unknown> => {
       const id = rangeJobId(this.#build, range);
       for (let wait: number = kResultPollMs[0]; ; wait = Math.min(wait * 2, kResultPollMs[1])) {
@@ -301,7 +305,7 @@ class QueueSession {
           this.#attemptsStarted += job.attemptsStarted ?? 0;
           return job.returnvalue;
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, wait)), this.#moreDone]);
       }
     };
     const combining = combine(readResult);
@@ -324,6 +328,8 @@ class QueueSession {
           async (job: Job) => {
             if (job.id !== parentId) throw new QueueError('ERR_MERKLE_QUEUE_JOB', `job ${String(job.id)} in ${this.#combine.name} is not this build's combine job`);
             try {
+              // Every range is done: no reader need sleep out its poll.
+              this.#nudge();
               const handedOver = performance.now();
               const combined = await combining;
               const committed = await commit(combined);
@@ -347,11 +353,18 @@ class QueueSession {
     }
   }
 
+  /** #nudge wakes the readers waiting for results. */
+  #nudge(): void {
+    this.#wake();
+    this.#moreDone = new Promise((resolve) => (this.#wake = resolve));
+  }
+
   /** watch reports progress until `done` settles; a failed range or an abort rejects first. */
   async #watch<T>(done: Promise<T>, spec: QueuedBuildSpec, plan: RangePlan, onProgress: QueueBuildOptions['onProgress'], signal: AbortSignal | undefined): Promise<T> {
     let settled = false;
     const finished = done.finally(() => (settled = true));
     const seen = new Set<string>();
+    let lastDone = 0;
     const parentId = combineJobId(this.#build);
     let failure: Promise<never> | undefined;
     const aborted = new Promise<never>((_, reject) => {
@@ -376,6 +389,8 @@ class QueueSession {
       }
       for (const worker of workers) seen.add(workerName(worker));
       const rangesDone = counts.processed ?? 0;
+      if (rangesDone > lastDone) this.#nudge();
+      lastDone = rangesDone;
       const segmentsDone = Math.min(plan.segmentCount, rangesDone * plan.segmentsPerRange);
       onProgress?.({
         bytesDone: Math.min(spec.input.size, segmentsDone * plan.segmentBytes),
