@@ -212,6 +212,66 @@ describe.skipIf(!haveRedis)(haveRedis ? 'queue builds (a throwaway redis-server)
     }
   });
 
+  it('fails by name when the http object is replaced during the build (ETag), and no tree file is written', async () => {
+    const bytes = randomBytes(seededRandom(15), 64 * 8 * kBlock);
+    const server = await startRangeServer(bytes, { delayMs: 20 });
+    const queueName = nextQueue();
+    const fleet = new WorkerFleet(redis.url, ['--queue-name', queueName]);
+    const out = path.join(dir, 'replaced.mtree');
+    try {
+      await fleet.resize(1);
+      const building = buildOnQueue(server.url, { queue: redis.url, queueName, blockSize: kBlock, segmentSize: 8 * kBlock, rangeSize: 16 * kBlock, out }).catch((error: Error) => error);
+      while (fleet.lines.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      const changed = new Uint8Array(bytes);
+      changed[0]! ^= 1;
+      server.replace(changed);
+      const error = (await building) as Error & { code?: string };
+      expect(error.code).toBe('ERR_MERKLE_QUEUE_JOB');
+      expect(error.message).toMatch(/range \d+ \(job [0-9a-f]+-r\d+, bytes \d+–\d+ of http:\/\/127\.0\.0\.1:\d+\/object\.bin\) failed: .*the object changed since the build was queued/);
+      expect(() => readFileSync(out)).toThrow();
+    } finally {
+      await fleet.stopAll();
+      await server.close();
+    }
+  });
+
+  it('a worker fails a job whose data is not a range job of this engine, and goes on working', async () => {
+    const queueName = nextQueue();
+    const fleet = new WorkerFleet(redis.url, ['--queue-name', queueName]);
+    const { Queue } = bullmq();
+    const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: redis.port } });
+    try {
+      await fleet.resize(1);
+      const bogus = [
+        { build: 'x', range: 0, spec: { version: 1 } },
+        { build: '0'.repeat(24), range: -1, spec: { version: 1, input: { kind: 'file', path: '/etc/passwd', size: 1e30, mtimeNs: '1' }, profile: 'rfc9162', hash: 'sha256', blockSize: 1, segmentLevel: 0, segmentsPerRange: 1, withLevels: true } },
+        'not an object',
+      ];
+      const jobs = await Promise.all(bogus.map((data, i) => queue.add('range', data, { jobId: `bogus-${i}` })));
+      for (const job of jobs) {
+        for (;;) {
+          const state = await job.getState();
+          if (state === 'failed') break;
+          expect(state).not.toBe('completed');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const failed = await queue.getJob(job.id!);
+        expect(failed!.failedReason).toMatch(new RegExp(`^job ${job.id} is not a range job of this engine: `));
+        // UnrecoverableError: no retry could make it right.
+        expect(failed!.attemptsMade).toBe(1);
+      }
+      // The worker is still there, waiting for real jobs.
+      expect(fleet.live()).toHaveLength(1);
+      const data = path.join(dir, 'after-bogus.bin');
+      writeFileSync(data, randomBytes(seededRandom(16), 9 * kSegment));
+      const built = await buildOnQueue(data, { ...kSmall, queue: redis.url, queueName });
+      expect(built.rootHex).toBe((await buildTree(data, { blockSize: kBlock })).rootHex);
+    } finally {
+      await queue.close();
+      await fleet.stopAll();
+    }
+  });
+
   it('says within seconds that Redis is unreachable, for the coordinator, a worker and queue status', async () => {
     const closed = `redis://127.0.0.1:${redis.port + 1 === 65536 ? 1 : redis.port + 1}`;
     for (const args of [['build', path.join(kRepoRoot, 'examples', 'hello.txt'), '--queue', closed], ['worker', '--queue', closed], ['queue', 'status', '--queue', closed]]) {
