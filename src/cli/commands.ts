@@ -167,10 +167,10 @@ Across machines (docs/distributed.md; block leaves):
                       unless --segment-size)
 
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
-                      threads, backend, kernel, seconds, bytesPerSecond (with --queue: build,
-                      segments, ranges, rangesDoneBefore, jobStarts, workers: per worker
-                      its ranges and bytes; combine: bytes of levels read, seconds after
-                      the last range, of them the commit)
+                      threads, backend, kernel, seconds, bytesPerSecond (with --queue, for
+                      threads and kernel: build, segments, ranges, rangesDoneBefore,
+                      jobStarts, local, workers: per worker its ranges and bytes; combine:
+                      bytes of levels read, seconds after the last range, of them the commit)
 `,
   async run(values, [input]) {
     if (values.queue !== undefined) return buildOnQueueCommand(values, input!);

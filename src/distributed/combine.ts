@@ -48,15 +48,15 @@ export async function combineRanges(input: CombineInput): Promise<Combined> {
   let resultBytes = 0;
   const reads: Array<Promise<unknown>> = [];
   const read = (range: number): void => {
-    if (range < plan.rangeCount) reads[range] = input.readResult(range);
+    if (range >= plan.rangeCount) return;
+    const reading = input.readResult(range);
+    // A read ahead that fails (the build was stopped) before its turn must not reject
+    // unheard; its turn, if it comes, still sees the failure.
+    reading.catch(() => undefined);
+    reads[range] = reading;
   };
   for (let range = 0; range < Math.min(kReadAhead, plan.rangeCount); range++) read(range);
-  try {
-    for (let range = 0; range < plan.rangeCount; range++) await combineOne(range);
-  } finally {
-    // Results still being read when a check failed must not reject unheard.
-    for (const pending of reads) pending?.catch(() => undefined);
-  }
+  for (let range = 0; range < plan.rangeCount; range++) await combineOne(range);
   const { root, ambiguous } = await assembler.finish(plan.segmentCount);
   return { root, ambiguous, workers, resultBytes };
 
