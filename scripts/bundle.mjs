@@ -21,7 +21,8 @@
 //
 // The library (dist/index.js) stays unbundled ES modules. piscina and hash-wasm stay external:
 // piscina starts its own worker entry by path, and hash-wasm is large and rarely needed; lmdb and
-// better-sqlite3 load native addons of their own.
+// better-sqlite3 load native addons of their own; bullmq (with ioredis) is
+// large and loads only for builds across machines (src/distributed/bullmq.ts).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ const kCommonOptions = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['piscina', 'hash-wasm', 'lmdb', 'better-sqlite3'],
+  external: ['piscina', 'hash-wasm', 'lmdb', 'better-sqlite3', 'bullmq'],
   define: { 'import.meta.url': '__merkleModuleUrl' },
   banner: { js: "'use strict';\nconst __merkleModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

@@ -172,6 +172,21 @@ export class SyncRemoteError extends SyncError {
 }
 
 /**
+ * QueueError: a build on a job queue (src/distributed/) that cannot go on. `code` says why:
+ * - ERR_MERKLE_QUEUE_UNREACHABLE: Redis did not answer (the message names the URL).
+ * - ERR_MERKLE_QUEUE_RESULT: a worker's result was refused (wrong build, range, input identity
+ *   or sizes, or levels that do not rise to their roots); the message names the job and range.
+ * - ERR_MERKLE_QUEUE_JOB: a range job failed on a worker (its reason is passed on), or its
+ *   data in Redis is not a range job of this engine.
+ * CLI exit 2.
+ */
+export class QueueError extends MerkleError {
+  constructor(code: 'ERR_MERKLE_QUEUE_UNREACHABLE' | 'ERR_MERKLE_QUEUE_RESULT' | 'ERR_MERKLE_QUEUE_JOB', message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/**
  * An error thrown in a worker thread reaches the caller by structured clone, which keeps the
  * message and `cause` but not the class or `code`. A worker passes its errors through
  * `errorForThread` and the caller restores them with `errorFromThread`, so a caller can test

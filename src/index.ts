@@ -41,3 +41,6 @@ export type { DirEntryFields, EntryType } from './dir/record.js';
 export type { SkippedEntry } from './dir/walk.js';
 export { startDirectorySyncServer, type DirSyncServer, type DirSyncServerOptions } from './dir/sync-server.js';
 export { syncDirectoryFrom, type DirSyncOptions, type DirSyncReport } from './dir/sync-client.js';
+export { buildOnQueue, type QueueBuildOptions, type QueueBuildResult, type QueueProgress } from './distributed/coordinator.js';
+export { runQueueWorker, type QueueWorkerOptions, type QueueWorkerSummary, type WorkerJobReport } from './distributed/worker.js';
+export { queueStatus, type QueueStatus } from './distributed/status.js';

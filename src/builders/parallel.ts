@@ -17,7 +17,7 @@ import { createTaskPool, type TaskPool } from '../pool/pool.js';
 import { hashFileSegment, type FileRange } from './file-segment.js';
 import { taskHasher } from './segment-hash.js';
 import { kSegmentWorkerFile, type SegmentTask } from './segment-task.js';
-import { planSegments, segmentAt, segmentLevelForBytes } from '../tree/segments.js';
+import { planSegments, segmentLevelForBytes } from '../tree/segments.js';
 import { openForReading, treeFromFile, type SourceIdentity } from './file.js';
 import { writeLevels, type LevelSink } from './level-sink.js';
 import { SegmentAssembler, type SegmentedBuild } from './segment-assembly.js';
@@ -100,57 +100,18 @@ async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Prom
   }
 
   const k = plan.segmentLevel;
-  const segmentBytes = plan.segmentLeaves * blockSize;
   const assembler = new SegmentAssembler(hasher, profile.lone, k, sink);
   let bytesDone = 0;
-
-  const jobFor = (index: number): SegmentJob => {
-    const byteOffset = index * segmentBytes;
-    const byteLength = Math.min(segmentBytes, fileSize - byteOffset);
-    const task: SegmentTask = {
-      source: { path, fd: file.fd, byteOffset, byteLength, mmap: build.mmap },
-      profile: profile.name,
-      hash: build.hash,
-      backend: build.backend,
-      blockSize,
-      segmentIndex: index,
-      firstLeaf: segmentAt(plan, size, index).firstLeaf,
-      topLevel: k,
-      // Without a sink only the segment roots are kept; the last segment still sends every
-      // level, whose ends tell whether the tree is ambiguous (CVE-2012-2459).
-      topOnly: sink === undefined && index !== plan.segmentCount - 1,
-    };
-    return { task, byteOffset, byteLength };
-  };
-
-  const accept = async ({ task, byteLength }: SegmentJob, levels: Uint8Array): Promise<void> => {
-    const index = task.segmentIndex;
-    if (task.topOnly) assembler.acceptTop(index, levels);
-    else await assembler.accept(index, Math.ceil(byteLength / blockSize), levels, index === plan.segmentCount - 1);
-    bytesDone += byteLength;
-    build.onProgress?.({ bytesDone, bytesTotal: fileSize });
-  };
-
-  // This thread is one of the hashing threads: a worker costs tens of milliseconds of CPU to
-  // start (a Node environment, then its modules), a third of a 1 GiB build on two cores, and
-  // this thread would otherwise only wait. So `threads` hashing threads are this one and a pool
-  // of threads − 1 workers, created without waiting for it. An injected worker (fault tests)
-  // defines the hashing, so then a pool of `threads` does it all.
-  const injected = build.workerFile !== undefined;
-  const workers = injected ? build.threads : build.threads - 1;
-  // Four tasks per worker while this thread hashes too: the next ones are then already queued
-  // in the worker when this thread is busy hashing and cannot hand any over (with two, a worker
-  // ran dry: 1 GiB, 2 threads, 0.219–0.235 s against 0.206–0.218 s with four, alternating). A
-  // worker that dies fails all its tasks; the error names the first to be reported.
-  const tasksPerWorker = injected ? 1 : kTasksPerWorker;
-  const pool = workers > 0 ? createTaskPool<SegmentTask, Uint8Array>(workers, build.workerFile ?? kSegmentWorkerFile, { tasksPerWorker, shared: !injected }) : undefined;
-  const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
-  try {
-    await runWindowed(pool, plan.segmentCount, Math.max(2, tasksPerWorker) * workers, jobFor, accept, signal, inThread);
-  } finally {
-    // A pool that failed to start has nothing to release; runWindowed rejected with why.
-    await (await pool?.catch(() => undefined))?.release();
-  }
+  await hashFileSegments({ ...build, file, fileSize, segmentLevel: k, firstSegment: 0, segmentCount: plan.segmentCount },
+    // Without a sink only the segment roots are kept; the last segment still sends every
+    // level, whose ends tell whether the tree is ambiguous (CVE-2012-2459).
+    (index) => sink !== undefined || index === plan.segmentCount - 1,
+    async (index, levels, leafCount, byteLength, full) => {
+      if (!full) assembler.acceptTop(index, levels);
+      else await assembler.accept(index, leafCount, levels, index === plan.segmentCount - 1);
+      bytesDone += byteLength;
+      build.onProgress?.({ bytesDone, bytesTotal: fileSize });
+    });
 
   const after = await file.stat();
   if (after.size !== before.size || after.mtimeNs !== before.mtimeNs) {
@@ -165,6 +126,74 @@ async function buildOpenFile(build: ParallelFileBuild, file: ReadOnlyFile): Prom
     ambiguous,
     threads: build.threads,
   };
+}
+
+/** A run of consecutive segments of an open file to hash (a whole build, or one queued range: src/distributed/). */
+export interface FileSegmentRun extends Omit<SegmentedBuild, 'segmentLevel' | 'hasher' | 'onProgress'> {
+  readonly path: string;
+  /** The file, opened once; every hashing thread reads through its descriptor. */
+  readonly file: ReadOnlyFile;
+  readonly fileSize: number;
+  readonly segmentLevel: number;
+  readonly firstSegment: number;
+  readonly segmentCount: number;
+  readonly mmap: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * hashFileSegments hashes segments firstSegment … firstSegment + segmentCount − 1 of `run.file`
+ * on `run.threads` threads (this one and a pool of threads − 1), handing each segment's levels
+ * to `accept` as they arrive, in any order: all levels 0..k when `fullLevels(index)`, else its
+ * root alone. The first failure stops new segments and is what rejects.
+ */
+export async function hashFileSegments(
+  run: FileSegmentRun,
+  fullLevels: (index: number) => boolean,
+  accept: (index: number, levels: Uint8Array, leafCount: number, byteLength: number, full: boolean) => Promise<void>,
+): Promise<void> {
+  const { path, file, fileSize, blockSize, segmentLevel: k } = run;
+  const segmentBytes = 2 ** k * blockSize;
+  const jobFor = (i: number): SegmentJob => {
+    const index = run.firstSegment + i;
+    const byteOffset = index * segmentBytes;
+    const byteLength = Math.min(segmentBytes, fileSize - byteOffset);
+    const task: SegmentTask = {
+      source: { path, fd: file.fd, byteOffset, byteLength, mmap: run.mmap },
+      profile: run.profile.name,
+      hash: run.hash,
+      backend: run.backend,
+      blockSize,
+      segmentIndex: index,
+      firstLeaf: index * 2 ** k,
+      topLevel: k,
+      topOnly: !fullLevels(index),
+    };
+    return { task, byteOffset, byteLength };
+  };
+  const acceptJob = ({ task, byteLength }: SegmentJob, levels: Uint8Array): Promise<void> =>
+    accept(task.segmentIndex, levels, Math.ceil(byteLength / blockSize), byteLength, !task.topOnly);
+
+  // This thread is one of the hashing threads: a worker costs tens of milliseconds of CPU to
+  // start (a Node environment, then its modules), a third of a 1 GiB build on two cores, and
+  // this thread would otherwise only wait. So `threads` hashing threads are this one and a pool
+  // of threads − 1 workers, created without waiting for it. An injected worker (fault tests)
+  // defines the hashing, so then a pool of `threads` does it all.
+  const injected = run.workerFile !== undefined;
+  const workers = injected ? run.threads : run.threads - 1;
+  // Four tasks per worker while this thread hashes too: the next ones are then already queued
+  // in the worker when this thread is busy hashing and cannot hand any over (with two, a worker
+  // ran dry: 1 GiB, 2 threads, 0.219–0.235 s against 0.206–0.218 s with four, alternating). A
+  // worker that dies fails all its tasks; the error names the first to be reported.
+  const tasksPerWorker = injected ? 1 : kTasksPerWorker;
+  const pool = workers > 0 ? createTaskPool<SegmentTask, Uint8Array>(workers, run.workerFile ?? kSegmentWorkerFile, { tasksPerWorker, shared: !injected }) : undefined;
+  const inThread = injected ? undefined : async (task: SegmentTask) => hashFileSegment(task, task.source as FileRange, await taskHasher(task));
+  try {
+    await runWindowed(pool, run.segmentCount, Math.max(2, tasksPerWorker) * workers, jobFor, acceptJob, run.signal, inThread);
+  } finally {
+    // A pool that failed to start has nothing to release; runWindowed rejected with why.
+    await (await pool?.catch(() => undefined))?.release();
+  }
 }
 
 /** The file builder's pool: a task is one file segment, the answer its levels. */

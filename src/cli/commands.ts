@@ -23,6 +23,7 @@ import { kBenchCommands } from './commands-bench.js';
 import { kProfileCommands } from './commands-profiles.js';
 import { kKeyedCommands } from './commands-kv.js';
 import { buildDirectoryCommand, kDirectoryBuildHelp, refuseMisplacedOptions } from './commands-dir.js';
+import { kQueueCommands } from './commands-queue.js';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -50,6 +51,9 @@ const kFlagNames: Record<string, string> = {
   checkpointEvery: '--checkpoint-every',
   resume: '--resume',
   restart: '--restart',
+  queue: '--queue',
+  queueName: '--queue-name',
+  rangeSize: '--range-size',
 };
 const cliOptionName: OptionNamer = (key) => kFlagNames[key] ?? `--${key}`;
 
@@ -109,6 +113,9 @@ const build: Command = {
     'checkpoint-every': { type: 'string' },
     resume: { type: 'boolean' },
     restart: { type: 'boolean' },
+    queue: { type: 'string' },
+    'queue-name': { type: 'string' },
+    'range-size': { type: 'string' },
     json: { type: 'boolean' },
     exclude: { type: 'string', multiple: true },
     modes: { type: 'boolean' },
@@ -158,14 +165,31 @@ Crash safety (block leaves, file or - input):
   --resume            continue the build recorded in DIR (same input; - must replay the same
                       bytes from the start); the root equals an uninterrupted build's
   --restart           discard the checkpoint in DIR and start afresh
+
+Across machines (docs/distributed.md; block leaves):
+  --queue redis://HOST:PORT
+                      queue the build as range jobs on this Redis for 'merkle worker's (on
+                      any machine) to hash, then combine their results into the same tree;
+                      INPUT is a path every worker can read, or an http(s):// URL served
+                      with Range requests. Run again after a crash: finished ranges are kept
+  --queue-name N      the queue the workers take jobs from (default merkle)
+  --range-size N      data per job, in whole segments (default 256 MiB; segments 32 MiB
+                      unless --segment-size)
+
   --json              print one JSON object: root, profile, hash, leaves, bytes, blockSize,
-                      threads, backend, kernel, seconds, bytesPerSecond
+                      threads, backend, kernel, seconds, bytesPerSecond (with --queue, for
+                      threads and kernel: build, segments, ranges, rangesDoneBefore,
+                      jobStarts, local, workers: per worker its ranges and bytes; combine:
+                      bytes of levels read, seconds after the last range, of them the commit)
 
 ${kDirectoryBuildHelp}`,
   async run(values, [input]) {
     const threads = parseThreads(str(values, 'threads'));
     if (input !== '-' && isDirectory(input!)) return buildDirectoryCommand(values, input!, threads);
     refuseMisplacedOptions(values, false);
+    if (values.queue !== undefined) return buildOnQueueCommand(values, input!);
+    const strayQueueFlag = ['queue-name', 'range-size'].find((k) => values[k] !== undefined);
+    if (strayQueueFlag) throw new UsageError(`--${strayQueueFlag} needs --queue redis://HOST:PORT`);
     if (values.records && values['leaf-hashes']) throw new UsageError('--records and --leaf-hashes exclude each other');
     const leaves = leafModeFlag(values);
     const blockSizeText = str(values, 'block-size');
@@ -223,6 +247,69 @@ ${kDirectoryBuildHelp}`,
     return EXIT_OK;
   },
 };
+
+/** `merkle build INPUT --queue URL`: the coordinator of a build across machines. */
+async function buildOnQueueCommand(values: Values, input: string): Promise<number> {
+  const local = ['leaves', 'records', 'leaf-hashes', 'threads', 'no-mmap', 'checkpoint', 'checkpoint-every', 'resume', 'restart'].find((k) => values[k] !== undefined);
+  if (local) throw new UsageError(`--${local} does not apply to a build with --queue (workers hash block leaves, with their own --threads)`);
+  if (input === '-') throw new UsageError('a build with --queue reads a file or URL every worker can reach, not standard input');
+  const { buildOnQueueNamed } = await import('../distributed/coordinator.js');
+  const showProgress = values['no-progress'] ? false : Boolean(values.progress) || stderrIsTerminal();
+  const bar = showProgress ? createProgressBar(process.stderr) : undefined;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new InputError('interrupted (SIGINT); run the same command again to continue'));
+  process.once('SIGINT', onSigint);
+  const size = (key: string): number | undefined => {
+    const text = str(values, key);
+    return text === undefined ? undefined : parseByteSize(text, `--${key}`);
+  };
+  let built;
+  try {
+    built = await buildOnQueueNamed(input, {
+      queue: str(values, 'queue')!,
+      queueName: str(values, 'queue-name'),
+      rangeSize: size('range-size'),
+      profile: str(values, 'profile') as BuildOptions['profile'],
+      hash: str(values, 'hash') as BuildOptions['hash'],
+      backend: str(values, 'backend') as BuildOptions['backend'],
+      blockSize: size('block-size'),
+      segmentSize: size('segment-size'),
+      out: str(values, 'out'),
+      signal: abort.signal,
+      onProgress: bar && ((p) => bar.update(p, `${p.segmentsDone}/${p.segmentsTotal} segments, ${p.workers} workers (${p.workersSeen} seen)`)),
+    }, cliOptionName);
+  } finally {
+    bar?.done();
+    process.off('SIGINT', onSigint);
+  }
+  if (!values.json) {
+    writeOut(`${built.rootHex}\n`);
+    return EXIT_OK;
+  }
+  printJson({
+    root: built.rootHex,
+    profile: built.profile,
+    hash: built.hash,
+    leaves: built.size,
+    bytes: built.bytes,
+    blockSize: built.blockSize,
+    leafMode: 'blocks',
+    backend: built.backend,
+    seconds: built.seconds,
+    bytesPerSecond: built.seconds > 0 ? Math.round(built.bytes / built.seconds) : null,
+    build: built.build,
+    segments: built.segments,
+    ranges: built.ranges,
+    rangesDoneBefore: built.rangesDoneBefore,
+    jobStarts: built.jobStarts,
+    local: built.local,
+    workers: built.workers,
+    combine: built.combine,
+    ...(built.ambiguous ? { ambiguous: true } : {}),
+    ...(built.out ? { out: built.out } : {}),
+  });
+  return EXIT_OK;
+}
 
 function checkpointOptions(values: Values): BuildOptions['checkpoint'] {
   const dir = str(values, 'checkpoint');
@@ -459,4 +546,4 @@ rfc9162 and classic block trees. 'merkle consistency OLD NEW' then proves old ‚ä
   },
 };
 
-export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kKeyedCommands, ...kBenchCommands, ...kProfileCommands };
+export const kCommands: Record<string, Command> = { build, append, proof, consistency, verify, info, backends, ...kSyncCommands, ...kKeyedCommands, ...kQueueCommands, ...kBenchCommands, ...kProfileCommands };
