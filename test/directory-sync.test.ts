@@ -75,7 +75,8 @@ describe('directory sync', () => {
     writeFileSync(path.join(target, 'local-only.txt'), 'mine');
     await serving(source, async (url) => {
       const kept = await syncDirectoryFrom(url, target);
-      expect(kept).toMatchObject({ filesWritten: 3, removed: 0 });
+      // The index, one request for the leaf levels, one for the blocks of all three files.
+      expect(kept).toMatchObject({ filesWritten: 3, removed: 0, roundTrips: 3 });
       expect(kept.blocksFetched).toBe(2 + 1 + 1); // two blocks of big.bin, a.txt, new.txt
       expect(kept.blocksReused).toBe(Math.ceil(big.length / 4096) - 2);
       expect(existsSync(path.join(target, 'local-only.txt'))).toBe(true);
@@ -83,6 +84,22 @@ describe('directory sync', () => {
       expect(pruned.removed).toBe(2); // zero and local-only.txt
       expect(same(source, target)).toBe(true);
     });
+  });
+
+  it('a file whose missing blocks exceed one request is fetched in several, and ends whole', async () => {
+    const bigSource = at('big-source');
+    mkdirSync(bigSource);
+    writeFileSync(path.join(bigSource, 'twenty.bin'), randomBytes(random, 20 * 1024 * 1024 + 5));
+    writeFileSync(path.join(bigSource, 'small.txt'), 'small');
+    const copy = at('big-target');
+    await serving(bigSource, async (url) => {
+      const report = await syncDirectoryFrom(url, copy);
+      expect(report).toMatchObject({ filesWritten: 2, blocksFetched: Math.ceil((20 * 1024 * 1024 + 5) / 4096) + 1 });
+      // The index, the leaves, then blocks in requests of at most 16 MiB taken in key order:
+      // small.txt, a full 16 MiB run of twenty.bin, and its last 4 MiB.
+      expect(report.roundTrips).toBe(1 + 1 + 3);
+    });
+    expect(same(bigSource, copy)).toBe(true);
   });
 
   it('with a saved tree of the local copy: files whose stat is unchanged are compared by their records', async () => {

@@ -29,7 +29,7 @@ import { decodeIndex, readIndex, type DirIndex, type IndexEntry } from './index-
 import { buildDirectoryTree } from './build.js';
 import { isDirectoryTree, kIndexFile, rootOfEntries } from './tree-dir.js';
 import { walkDirectory } from './walk.js';
-import { kMaxRangeBytes } from './sync-server.js';
+import { kMaxBatch, kMaxRangeBytes } from './sync-server.js';
 
 /** Largest index a peer may send. */
 const kMaxIndexBytes = 1 << 30;
@@ -79,11 +79,14 @@ export async function syncDirectoryFrom(url: string, dir: string, options: DirSy
     const counts = { filesWritten: 0, symlinksWritten: 0, directoriesMade: 0, removed: 0, blocksFetched: 0, blocksReused: 0 };
     const context: SyncContext = { peer, dir, remote, hasher, counts };
     const localRecords = options.tree === undefined ? undefined : await recordsOfLocal(dir, options.tree, remote);
+    const pending: PendingFile[] = [];
     for (const entry of remote.entries) {
       // Known by its saved record to be the peer's already: not read, not fetched.
       if (localRecords?.get(Buffer.from(entry.key).toString('latin1'))?.equals(entry.record)) continue;
-      await syncEntry(context, entry);
+      const file = await syncEntry(context, entry);
+      if (file) pending.push(file);
     }
+    await syncFiles(context, pending);
     if (options.delete) counts.removed = await removeExtra(dir, remote);
     if (options.tree !== undefined) await buildDirectoryTree(dir, { update: options.tree });
     return { root: hexOf(remote.root), ...counts, roundTrips: peer.roundTrips, wireBytes: peer.wireBytes, seconds: (performance.now() - started) / 1000 };
@@ -177,7 +180,11 @@ function tempBeside(target: Buffer): Buffer {
   return Buffer.concat([target.subarray(0, slash + 1), Buffer.from(`.merkle-sync-${process.pid}-`), target.subarray(slash + 1, slash + 1 + 100)]);
 }
 
-async function syncEntry(context: SyncContext, entry: IndexEntry): Promise<void> {
+/**
+ * syncEntry brings a directory or symlink up to date at once; a file that differs is returned,
+ * to be fetched with the others (syncFiles), a file that is the peer's already is not.
+ */
+async function syncEntry(context: SyncContext, entry: IndexEntry): Promise<PendingFile | undefined> {
   const { dir, counts } = context;
   const target = safeTarget(dir, entry.key);
   const local = lstatSync(target, { throwIfNoEntry: false });
@@ -192,19 +199,19 @@ async function syncEntry(context: SyncContext, entry: IndexEntry): Promise<void>
       } else if (!local.isDirectory()) {
         throw new SyncVerifyError(`${shown(entry.key)} is an empty directory on the peer and not a directory here: remove it first`);
       }
-      return;
+      return undefined;
     case 'symlink': {
       const want = Buffer.from(entry.fields.target!);
-      if (local?.isSymbolicLink() && readlinkSync(target, { encoding: 'buffer' }).equals(want)) return;
+      if (local?.isSymbolicLink() && readlinkSync(target, { encoding: 'buffer' }).equals(want)) return undefined;
       const temp = tempBeside(target);
       rmSync(temp, { force: true });
       symlinkSync(want, temp);
       renameSync(temp, target);
       counts.symlinksWritten++;
-      return;
+      return undefined;
     }
     case 'file':
-      await syncFileEntry(context, entry, target, local?.isFile() ? local.size : undefined);
+      return pendingFile(context, entry, target, local?.isFile() === true);
   }
 }
 
@@ -237,45 +244,260 @@ function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number): {
   }
 }
 
-async function syncFileEntry(context: SyncContext, entry: IndexEntry, target: Buffer, localSize: number | undefined): Promise<void> {
-  const { peer, remote, hasher, counts } = context;
-  const { blockSize } = remote.params;
-  const profile = kProfiles[remote.params.profile];
-  const d = hasher.digestSize;
-  const size = entry.fields.size;
-  const leafCount = Math.ceil(size / blockSize);
-  const root = entry.fields.root!;
-  const keyHex = hexOf(entry.key);
+/** A file to bring up to date: what the local copy has, and (once fetched) the peer's leaves. */
+interface PendingFile {
+  readonly entry: IndexEntry;
+  readonly target: Buffer;
+  readonly local?: { readonly leaves: Uint8Array; readonly size: number };
+  remoteLeaves?: Uint8Array;
+}
 
-  // A local copy whose root is the file's root is left alone: nothing fetched, not even leaves.
-  const local = localSize === undefined ? undefined : leavesOfLocal(target, hasher, blockSize);
-  if (local && local.size === size && localRootIs(local.leaves, target, size, root, hasher, profile.lone)) {
+/** A run of blocks [first, end) of a file, taken from the local copy or fetched. */
+interface Run {
+  readonly first: number;
+  readonly end: number;
+  readonly reuse: boolean;
+}
+
+/** pendingFile hashes the local copy and returns the file if it is not the peer's already. */
+function pendingFile(context: SyncContext, entry: IndexEntry, target: Buffer, hasLocal: boolean): PendingFile | undefined {
+  const { remote, hasher } = context;
+  const local = hasLocal ? leavesOfLocal(target, hasher, remote.params.blockSize) : undefined;
+  if (local && local.size === entry.fields.size && localRootIs(local.leaves, target, local.size, entry.fields.root!, hasher, kProfiles[remote.params.profile].lone)) {
+    // Nothing fetched, not even leaves; only the mode, where the tree records it.
     if (remote.params.modes && entry.fields.mode !== undefined && (lstatSync(target).mode & 0o7777) !== entry.fields.mode) chmodSync(target, entry.fields.mode);
-    return;
+    return undefined;
   }
-  // The peer's leaf level, checked against the file's root in the (checked) index.
-  let remoteLeaves: Uint8Array | undefined;
-  if (leafCount > 1) {
-    remoteLeaves = await peer.get(`/dir/v1/leaves?key=${keyHex}`, { exact: leafCount * d });
-    const levels = buildLevels(remoteLeaves, leafCount, hasher, profile.lone);
-    if (Buffer.compare(levels.root, root) !== 0) throw new SyncVerifyError(`${shown(entry.key)}: the peer's leaf hashes do not give the file's root`);
+  return { entry, target, ...(local ? { local } : {}) };
+}
+
+const leafCountOf = (entry: IndexEntry, blockSize: number) => Math.ceil(entry.fields.size / blockSize);
+
+/**
+ * syncFiles fetches what the pending files need in few round trips: the leaf levels of many
+ * files per request, then the blocks of many files per request (up to kMaxBatch ranges and
+ * kMaxRangeBytes), and writes each file once its blocks are in hand.
+ */
+async function syncFiles(context: SyncContext, files: PendingFile[]): Promise<void> {
+  const { peer, remote, hasher } = context;
+  const { blockSize } = remote.params;
+  const d = hasher.digestSize;
+  const lone = kProfiles[remote.params.profile].lone;
+
+  // The peer's leaf levels, each checked against its file's root in the (checked) index.
+  const needLeaves = files.filter((f) => leafCountOf(f.entry, blockSize) > 1);
+  for (const group of batches(needLeaves, (f) => leafCountOf(f.entry, blockSize) * d)) {
+    const bytes = await peer.postBytes('/dir/v1/leaves', Buffer.from(JSON.stringify({ keys: group.map((f) => hexOf(f.entry.key)) })), { exact: group.reduce((sum, f) => sum + leafCountOf(f.entry, blockSize) * d, 0) });
+    let at = 0;
+    for (const file of group) {
+      const length = leafCountOf(file.entry, blockSize) * d;
+      file.remoteLeaves = bytes.subarray(at, at + length);
+      at += length;
+      if (Buffer.compare(buildLevels(file.remoteLeaves, length / d, hasher, lone).root, file.entry.fields.root!) !== 0) {
+        throw new SyncVerifyError(`${shown(file.entry.key)}: the peer's leaf hashes do not give the file's root`);
+      }
+    }
   }
 
-  const fetchRange = async (first: number, count: number): Promise<Uint8Array> => {
-    const offset = first * blockSize;
-    const length = Math.min(size, (first + count) * blockSize) - offset;
-    const bytes = await peer.get(`/dir/v1/data?key=${keyHex}&offset=${offset}&length=${length}`, { exact: length });
-    counts.blocksFetched += count;
-    return bytes;
+  // Blocks: the runs to fetch of consecutive files go into one request while they fit; a file's
+  // local runs are written at once, its fetched ones as their answer arrives (positioned
+  // writes), and it is renamed into place when its last run is in.
+  let group: { writer: FileWriter; run: Run }[] = [];
+  let groupBytes = 0;
+  const open = new Set<FileWriter>();
+  const flush = async () => {
+    if (group.length === 0) return;
+    const ranges = group.map(({ writer, run }) => [hexOf(writer.file.entry.key), run.first * blockSize, runBytes(writer.file, run, blockSize)] as const);
+    const bytes = await peer.postBytes('/dir/v1/data', Buffer.from(JSON.stringify({ ranges })), { exact: groupBytes });
+    let at = 0;
+    for (const [i, { writer, run }] of group.entries()) {
+      writer.write(run, bytes.subarray(at, at + ranges[i]![2]));
+      at += ranges[i]![2];
+      if (writer.done) {
+        writer.finish();
+        open.delete(writer);
+      }
+    }
+    group = [];
+    groupBytes = 0;
   };
-  const checkBlocks = (bytes: Uint8Array, first: number, count: number): void => {
-    if (leafCount <= 1) {
-      const got = size === 0 ? hasher.emptyRoot() : (hasher.rootOfSingleLeaf?.(bytes) ?? (() => {
-        const leaf = new Uint8Array(d);
-        hasher.leavesFromBlocks(bytes, blockSize, 0, leaf);
-        return leaf;
-      })());
-      if (Buffer.compare(got, root) !== 0) throw new SyncVerifyError(`${shown(entry.key)}: the peer's bytes do not give the file's root`);
+  try {
+    for (const file of files) {
+      const writer = new FileWriter(context, file, runsOf(file, blockSize, d));
+      open.add(writer);
+      for (const run of writer.runs) {
+        if (run.reuse) {
+          writer.write(run);
+          continue;
+        }
+        const length = runBytes(file, run, blockSize);
+        if (group.length > 0 && (groupBytes + length > kMaxRangeBytes || group.length === kMaxBatch || open.size > kMaxOpenFiles)) await flush();
+        group.push({ writer, run });
+        groupBytes += length;
+      }
+      if (writer.done) {
+        writer.finish();
+        open.delete(writer);
+      }
+    }
+    await flush();
+  } finally {
+    for (const writer of open) writer.abort();
+  }
+}
+
+/** Files being written at once while their blocks are fetched: each holds two descriptors. */
+const kMaxOpenFiles = 128;
+
+/** batches cuts items into groups of at most kMaxBatch parts and kMaxRangeBytes, in order; an item too large alone is a group of its own. */
+function batches<T>(items: readonly T[], bytesOf: (item: T) => number, partsOf: (item: T) => number = () => 1): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let bytes = 0;
+  let parts = 0;
+  for (const item of items) {
+    const b = bytesOf(item);
+    const n = partsOf(item);
+    if (group.length > 0 && (bytes + b > kMaxRangeBytes || parts + n > kMaxBatch)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+      parts = 0;
+    }
+    group.push(item);
+    bytes += b;
+    parts += n;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+const runBytes = (file: PendingFile, run: Run, blockSize: number) => Math.min(file.entry.fields.size, run.end * blockSize) - run.first * blockSize;
+
+/**
+ * runsOf cuts a file's blocks into runs taken from the local copy (the same leaf hash at the
+ * same index: the same block, short last blocks included, as a leaf hashes its bytes and, for
+ * b3tree, its index) and runs to fetch, each of at most kMaxRangeBytes.
+ */
+function runsOf(file: PendingFile, blockSize: number, d: number): Run[] {
+  const leafCount = leafCountOf(file.entry, blockSize);
+  const { local, remoteLeaves } = file;
+  const reusable = (i: number) =>
+    local !== undefined && remoteLeaves !== undefined && i < local.leaves.length / d && Buffer.compare(local.leaves.subarray(i * d, (i + 1) * d), remoteLeaves.subarray(i * d, (i + 1) * d)) === 0;
+  const blocksPerRun = Math.max(1, Math.floor(kMaxRangeBytes / blockSize));
+  const runs: Run[] = [];
+  for (let i = 0; i < leafCount; ) {
+    const reuse = reusable(i);
+    let end = i + 1;
+    while (end < leafCount && end - i < blocksPerRun && reusable(end) === reuse) end++;
+    runs.push({ first: i, end, reuse });
+    i = end;
+  }
+  return runs;
+}
+
+/**
+ * FileWriter builds one file in a temp file beside its target from local and fetched runs,
+ * every block checked against the peer's leaf hashes (a one-block file: against its root), then
+ * flushes it and renames it over the target. abort() leaves the target as it was and removes
+ * the temp file.
+ */
+class FileWriter {
+  readonly file: PendingFile;
+  readonly runs: readonly Run[];
+  readonly #context: SyncContext;
+  readonly #temp: Buffer;
+  readonly #out: number;
+  readonly #localFd: number | undefined;
+  #left: number;
+  #closed = false;
+
+  constructor(context: SyncContext, file: PendingFile, runs: readonly Run[]) {
+    this.#context = context;
+    this.file = file;
+    this.runs = runs;
+    this.#left = runs.length;
+    this.#temp = tempBeside(file.target);
+    rmSync(this.#temp, { force: true });
+    this.#out = openSync(this.#temp, 'wx', 0o600);
+    try {
+      this.#localFd = file.local ? openSync(file.target, 'r') : undefined;
+      if (file.entry.fields.size === 0) this.#check(new Uint8Array(0), 0, 0);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  get done(): boolean {
+    return this.#left === 0;
+  }
+
+  /** write puts a run in place: a local run read from the copy here, a fetched one from `bytes`. */
+  write(run: Run, fetched?: Uint8Array): void {
+    const { blockSize } = this.#context.remote.params;
+    const offset = run.first * blockSize;
+    const length = runBytes(this.file, run, blockSize);
+    try {
+      let bytes: Uint8Array;
+      if (fetched === undefined) {
+        bytes = new Uint8Array(length);
+        if (readSync(this.#localFd!, bytes, 0, length, offset) !== length) throw new SyncVerifyError(`${shown(this.file.entry.key)}: the local file changed while it was synced`);
+        this.#context.counts.blocksReused += run.end - run.first;
+      } else {
+        bytes = fetched;
+        this.#context.counts.blocksFetched += run.end - run.first;
+      }
+      this.#check(bytes, run.first, run.end - run.first);
+      for (let written = 0; written < bytes.length; ) written += writeSync(this.#out, bytes, written, bytes.length - written, offset + written);
+      this.#left--;
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+  }
+
+  finish(): void {
+    const { entry, target } = this.file;
+    const { params } = this.#context.remote;
+    try {
+      if (params.modes && entry.fields.mode !== undefined) chmodSync(this.#temp, entry.fields.mode);
+      fsyncSync(this.#out);
+    } catch (error) {
+      this.abort();
+      throw error;
+    }
+    this.#close();
+    renameSync(this.#temp, target);
+    this.#context.counts.filesWritten++;
+  }
+
+  abort(): void {
+    if (this.#closed) return;
+    this.#close();
+    rmSync(this.#temp, { force: true });
+  }
+
+  #close(): void {
+    this.#closed = true;
+    closeSync(this.#out);
+    if (this.#localFd !== undefined) closeSync(this.#localFd);
+  }
+
+  #check(bytes: Uint8Array, first: number, count: number): void {
+    const { hasher, remote } = this.#context;
+    const { entry, remoteLeaves } = this.file;
+    const { blockSize } = remote.params;
+    const d = hasher.digestSize;
+    if (leafCountOf(entry, blockSize) <= 1) {
+      let got: Uint8Array;
+      if (entry.fields.size === 0) got = hasher.emptyRoot();
+      else if (hasher.rootOfSingleLeaf) got = hasher.rootOfSingleLeaf(bytes);
+      else {
+        got = new Uint8Array(d);
+        hasher.leavesFromBlocks(bytes, blockSize, 0, got);
+      }
+      if (Buffer.compare(got, entry.fields.root!) !== 0) throw new SyncVerifyError(`${shown(entry.key)}: the peer's bytes do not give the file's root`);
       return;
     }
     const leaves = new Uint8Array(count * d);
@@ -283,51 +505,7 @@ async function syncFileEntry(context: SyncContext, entry: IndexEntry, target: Bu
     if (Buffer.compare(leaves, remoteLeaves!.subarray(first * d, (first + count) * d)) !== 0) {
       throw new SyncVerifyError(`${shown(entry.key)}: a block the peer sent in ${first}..${first + count - 1} does not match its leaf hash`);
     }
-  };
-
-  const temp = tempBeside(target);
-  rmSync(temp, { force: true });
-  const out = openSync(temp, 'wx', 0o600);
-  let localFd: number | undefined;
-  try {
-    if (local) localFd = openSync(target, 'r');
-    // Equal leaf hashes at one index are equal blocks, short last blocks included (a leaf hashes
-    // its block's bytes and, for b3tree, its index).
-    const reusable = (i: number) =>
-      local !== undefined && remoteLeaves !== undefined && i < local.leaves.length / d && Buffer.compare(local.leaves.subarray(i * d, (i + 1) * d), remoteLeaves.subarray(i * d, (i + 1) * d)) === 0;
-    const blocksPerRequest = Math.max(1, Math.floor(kMaxRangeBytes / blockSize));
-    if (size === 0) checkBlocks(new Uint8Array(0), 0, 0);
-    for (let i = 0; i < leafCount; ) {
-      const reuse = reusable(i);
-      let end = i + 1;
-      while (end < leafCount && end - i < blocksPerRequest && reusable(end) === reuse) end++;
-      const offset = i * blockSize;
-      const length = Math.min(size, end * blockSize) - offset;
-      let bytes: Uint8Array;
-      if (reuse) {
-        bytes = new Uint8Array(length);
-        if (readSync(localFd!, bytes, 0, length, offset) !== length) throw new SyncVerifyError(`${shown(entry.key)}: the local file changed while it was synced`);
-        checkBlocks(bytes, i, end - i);
-        counts.blocksReused += end - i;
-      } else {
-        bytes = await fetchRange(i, end - i);
-        checkBlocks(bytes, i, end - i);
-      }
-      for (let written = 0; written < bytes.length; ) written += writeSync(out, bytes, written, bytes.length - written, offset + written);
-      i = end;
-    }
-    if (remote.params.modes && entry.fields.mode !== undefined) chmodSync(temp, entry.fields.mode);
-    fsyncSync(out);
-  } catch (error) {
-    closeSync(out);
-    rmSync(temp, { force: true });
-    throw error;
-  } finally {
-    if (localFd !== undefined) closeSync(localFd);
   }
-  closeSync(out);
-  renameSync(temp, target);
-  counts.filesWritten++;
 }
 
 /** localRootIs says whether the local file (already hashed into `leaves`) has the root `root`. */

@@ -8,6 +8,9 @@
  *                                              (inodes, times, inline leaves), gzip-compressed
  *   GET /dir/v1/leaves?key=HEX                 a file's leaf hashes (files of 2 or more blocks)
  *   GET /dir/v1/data?key=HEX&offset=N&length=M bytes of a file (at most kMaxRangeBytes)
+ *   POST /dir/v1/leaves  { keys: [HEX, …] }     the leaf levels of several files, back to back
+ *   POST /dir/v1/data    { ranges: [[HEX, N, M], …] }   several ranges, back to back
+ *                                              (each POST: at most kMaxBatch items, kMaxRangeBytes in all)
  */
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,12 +18,15 @@ import type { Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { openTreeFile } from '../store/reader.js';
 import { ROOT_HEADER } from '../sync/protocol.js';
-import { boundServer, closeServer, createSyncServer, HttpError, listen, sendError, urlOf, type ServerAccess } from '../sync/http.js';
+import { boundServer, closeServer, createSyncServer, HttpError, listen, readJsonBody, sendError, urlOf, type ServerAccess } from '../sync/http.js';
 import { decodeIndex, encodeIndex, type IndexEntry } from './index-file.js';
 import { kIndexFile, objectPath } from './tree-dir.js';
 
-/** Largest range one data request may ask for. */
+/** Largest range one data request may ask for, and the most bytes one batched request answers. */
 export const kMaxRangeBytes = 16 * 1024 * 1024;
+/** Most files or ranges one batched request names. */
+export const kMaxBatch = 4096;
+const kMaxRequestBytes = 1024 * 1024;
 
 export interface DirSyncServerOptions extends ServerAccess {
   /** The saved tree (DIR.tree). */
@@ -61,43 +67,80 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
     return Number(text);
   };
 
+  const leavesOf = async (entry: IndexEntry): Promise<Uint8Array> => {
+    if (entry.leaves) return entry.leaves;
+    const leafCount = Math.ceil(entry.fields.size / blockSize);
+    if (leafCount < 2) throw new HttpError(404, 'ERR_SYNC_NO_LEAVES', 'a file of one block has no leaf level apart from its root');
+    const reader = await openTreeFile(objectPath(options.tree, entry.fields.root!));
+    try {
+      return await reader.getNodes(0, 0, leafCount);
+    } finally {
+      await reader.close();
+    }
+  };
+  const rangeOf = async (entry: IndexEntry, offset: number, length: number): Promise<Uint8Array> => {
+    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0) || length > kMaxRangeBytes || offset + length > entry.fields.size) {
+      throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `range ${offset}+${length} is outside the file's ${entry.fields.size} bytes or over ${kMaxRangeBytes}`);
+    }
+    const handle = await open(Buffer.concat([Buffer.from(options.data), Buffer.from('/'), entry.key]), 'r');
+    try {
+      const out = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(out, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      // A file shorter than its record is sent short: the client refuses it by name.
+      return out.subarray(0, got);
+    } finally {
+      await handle.close();
+    }
+  };
+  const entryOfKey = (key: unknown): IndexEntry => {
+    const entry = typeof key === 'string' ? byKey.get(key) : undefined;
+    if (!entry || entry.fields.type !== 'file') throw new HttpError(404, 'ERR_SYNC_NO_SUCH_FILE', `this tree holds no file with key ${JSON.stringify(key)}`);
+    return entry;
+  };
+  const batchOf = (body: unknown, field: string): unknown[] => {
+    const items = (body as Record<string, unknown> | null)?.[field];
+    if (!Array.isArray(items) || items.length === 0 || items.length > kMaxBatch) throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `${field} must be a list of 1 to ${kMaxBatch} items`);
+    return items;
+  };
+  const concatenated = (parts: Uint8Array[]): Uint8Array => {
+    const total = parts.reduce((sum, p) => sum + p.length, 0);
+    if (total > kMaxRangeBytes) throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `the batch asks for ${total} bytes, more than ${kMaxRangeBytes}`);
+    return Buffer.concat(parts);
+  };
+  const answerBatch = async (pathname: string, body: unknown): Promise<Uint8Array> => {
+    if (pathname === '/dir/v1/leaves') {
+      const parts: Uint8Array[] = [];
+      for (const key of batchOf(body, 'keys')) parts.push(await leavesOf(entryOfKey(key)));
+      return concatenated(parts);
+    }
+    if (pathname === '/dir/v1/data') {
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (const item of batchOf(body, 'ranges')) {
+        if (!Array.isArray(item) || item.length !== 3) throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', 'each range must be [key, offset, length]');
+        total += Number(item[2]);
+        if (!(total <= kMaxRangeBytes)) throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `the batch asks for more than ${kMaxRangeBytes} bytes`);
+        parts.push(await rangeOf(entryOfKey(item[0]), Number(item[1]), Number(item[2])));
+      }
+      return concatenated(parts);
+    }
+    throw new HttpError(404, 'ERR_SYNC_NOT_FOUND', `no such endpoint ${pathname}`);
+  };
+
   const answer = async (url: URL): Promise<Uint8Array> => {
     switch (url.pathname) {
       case '/dir/v1/index':
         return compact;
-      case '/dir/v1/leaves': {
-        const entry = fileEntry(url);
-        if (entry.leaves) return entry.leaves;
-        const leafCount = Math.ceil(entry.fields.size / blockSize);
-        if (leafCount < 2) throw new HttpError(404, 'ERR_SYNC_NO_LEAVES', 'a file of one block has no leaf level apart from its root');
-        const reader = await openTreeFile(objectPath(options.tree, entry.fields.root!));
-        try {
-          return await reader.getNodes(0, 0, leafCount);
-        } finally {
-          await reader.close();
-        }
-      }
+      case '/dir/v1/leaves':
+        return leavesOf(fileEntry(url));
       case '/dir/v1/data': {
         const entry = fileEntry(url);
-        const offset = whole(url, 'offset');
-        const length = whole(url, 'length');
-        if (length > kMaxRangeBytes || offset + length > entry.fields.size) {
-          throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `range ${offset}+${length} is outside the file's ${entry.fields.size} bytes or over ${kMaxRangeBytes}`);
-        }
-        const handle = await open(Buffer.concat([Buffer.from(options.data), Buffer.from('/'), entry.key]), 'r');
-        try {
-          const out = new Uint8Array(length);
-          let got = 0;
-          while (got < length) {
-            const { bytesRead } = await handle.read(out, got, length - got, offset + got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-          // A file shorter than its record is sent short: the client refuses it by name.
-          return out.subarray(0, got);
-        } finally {
-          await handle.close();
-        }
+        return rangeOf(entry, whole(url, 'offset'), whole(url, 'length'));
       }
       default:
         throw new HttpError(404, 'ERR_SYNC_NOT_FOUND', `no such endpoint ${url.pathname}`);
@@ -107,8 +150,9 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
   const host = options.host ?? '127.0.0.1';
   const server: Server = createSyncServer(host, options, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://peer');
-    if (req.method !== 'GET') return sendError(res, new HttpError(405, 'ERR_SYNC_METHOD', 'only GET is served'));
-    answer(url).then(
+    if (req.method !== 'GET' && req.method !== 'POST') return sendError(res, new HttpError(405, 'ERR_SYNC_METHOD', 'only GET and POST are served'));
+    const answered = req.method === 'GET' ? answer(url) : readJsonBody(req, kMaxRequestBytes).then((body) => answerBatch(url.pathname, body));
+    answered.then(
       (body) => {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, [ROOT_HEADER]: rootHex });
         res.end(body);
