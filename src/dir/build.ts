@@ -82,8 +82,8 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
   const previousByKey = new Map<string, IndexEntry>();
   for (const entry of previous?.entries ?? []) previousByKey.set(Buffer.from(entry.key).toString('latin1'), entry);
   /** unchanged is the saved entry of a file whose stat is as recorded: its record stands unread. */
-  const unchanged = (walked: WalkedEntry, key = walked.key.toString('latin1')): IndexEntry | undefined => {
-    const old = previousByKey.get(key);
+  const unchanged = (walked: WalkedEntry): IndexEntry | undefined => {
+    const old = previousByKey.get(walked.key.toString('latin1'));
     return old && old.fields.type === 'file' && old.fields.size === walked.size && old.mtimeNs === walked.mtimeNs && old.ctimeNs === walked.ctimeNs && old.ino === walked.ino ? old : undefined;
   };
 
@@ -104,8 +104,12 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
       options.onProgress?.({ ...progress });
     },
   });
+  // Files the rescan takes unread, found once here as the walk sees them.
+  const reusedEntries = new Map<WalkedEntry, IndexEntry>();
   const walk = await walkDirectory(dir, exclude, (entry) => {
-    if (previous && !options.verify && unchanged(entry)) return;
+    const old = previous ? unchanged(entry) : undefined;
+    if (old) reusedEntries.set(entry, old);
+    if (old && !options.verify) return;
     progress.filesTotal++;
     progress.bytesTotal += entry.size;
     hashing.add(entry);
@@ -127,7 +131,7 @@ export async function buildDirectoryTree(dir: string, options: DirBuildOptions =
     if (previous && previousByKey.has(key)) kept++;
     if (walked.type === 'file') {
       const fresh = hashed.get(walked);
-      const old = previous ? unchanged(walked, key) : undefined;
+      const old = reusedEntries.get(walked);
       if (old && !options.verify) {
         // The same stat gives the same record (a chmod changes ctime): the saved one stands.
         entries.push(old);

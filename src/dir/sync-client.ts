@@ -216,7 +216,7 @@ async function syncEntry(context: SyncContext, entry: IndexEntry): Promise<Pendi
 }
 
 /** leavesOfLocal hashes the local file's blocks, or undefined when there is none to reuse. */
-function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number): { leaves: Uint8Array; size: number } | undefined {
+function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number, lone: LoneNodeRule): LocalCopy | undefined {
   let fd: number;
   try {
     fd = openSync(target, 'r');
@@ -238,17 +238,27 @@ function leavesOfLocal(target: Buffer, hasher: TreeHasher, blockSize: number): {
       const count = Math.ceil(got / blockSize);
       hasher.leavesFromBlocks(buffer.subarray(0, got), blockSize, first, leaves.subarray(first * d, (first + count) * d));
     }
-    return { leaves, size };
+    // A one-block file of a profile whose one-leaf root is not the leaf (b3tree): its root from
+    // the bytes still in the buffer, not from a second read.
+    const root = leafCount === 1 && hasher.rootOfSingleLeaf ? hasher.rootOfSingleLeaf(buffer.subarray(0, size)) : buildLevels(leaves, leafCount, hasher, lone).root;
+    return { leaves, size, root };
   } finally {
     closeSync(fd);
   }
+}
+
+/** What a local file holds: its leaf hashes, size and root under the peer's parameters. */
+interface LocalCopy {
+  readonly leaves: Uint8Array;
+  readonly size: number;
+  readonly root: Uint8Array;
 }
 
 /** A file to bring up to date: what the local copy has, and (once fetched) the peer's leaves. */
 interface PendingFile {
   readonly entry: IndexEntry;
   readonly target: Buffer;
-  readonly local?: { readonly leaves: Uint8Array; readonly size: number };
+  readonly local?: LocalCopy;
   remoteLeaves?: Uint8Array;
 }
 
@@ -262,8 +272,8 @@ interface Run {
 /** pendingFile hashes the local copy and returns the file if it is not the peer's already. */
 function pendingFile(context: SyncContext, entry: IndexEntry, target: Buffer, hasLocal: boolean): PendingFile | undefined {
   const { remote, hasher } = context;
-  const local = hasLocal ? leavesOfLocal(target, hasher, remote.params.blockSize) : undefined;
-  if (local && local.size === entry.fields.size && localRootIs(local.leaves, target, local.size, entry.fields.root!, hasher, kProfiles[remote.params.profile].lone)) {
+  const local = hasLocal ? leavesOfLocal(target, hasher, remote.params.blockSize, kProfiles[remote.params.profile].lone) : undefined;
+  if (local && local.size === entry.fields.size && Buffer.compare(local.root, entry.fields.root!) === 0) {
     // Nothing fetched, not even leaves; only the mode, where the tree records it.
     if (remote.params.modes && entry.fields.mode !== undefined && (lstatSync(target).mode & 0o7777) !== entry.fields.mode) chmodSync(target, entry.fields.mode);
     return undefined;
@@ -505,20 +515,6 @@ class FileWriter {
     if (Buffer.compare(leaves, remoteLeaves!.subarray(first * d, (first + count) * d)) !== 0) {
       throw new SyncVerifyError(`${shown(entry.key)}: a block the peer sent in ${first}..${first + count - 1} does not match its leaf hash`);
     }
-  }
-}
-
-/** localRootIs says whether the local file (already hashed into `leaves`) has the root `root`. */
-function localRootIs(leaves: Uint8Array, target: Buffer, size: number, root: Uint8Array, hasher: TreeHasher, lone: LoneNodeRule): boolean {
-  const leafCount = leaves.length / hasher.digestSize;
-  if (leafCount !== 1 || !hasher.rootOfSingleLeaf) return Buffer.compare(buildLevels(leaves, leafCount, hasher, lone).root, root) === 0;
-  // One block of a profile whose one-leaf root is not the leaf (b3tree): hash it as the root.
-  const fd = openSync(target, 'r');
-  try {
-    const bytes = new Uint8Array(size);
-    return readSync(fd, bytes, 0, size, 0) === size && Buffer.compare(hasher.rootOfSingleLeaf(bytes), root) === 0;
-  } finally {
-    closeSync(fd);
   }
 }
 

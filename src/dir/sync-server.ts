@@ -55,12 +55,13 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
   const byKey = new Map(index.entries.map((e) => [Buffer.from(e.key).toString('hex'), e]));
   const blockSize = index.params.blockSize;
 
-  const fileEntry = (url: URL): IndexEntry => {
-    const key = url.searchParams.get('key') ?? '';
-    const entry = byKey.get(key);
+  /** entryOfKey is the file entry a request names by its key's hex; anything else is a 404. */
+  const entryOfKey = (key: unknown): IndexEntry => {
+    const entry = typeof key === 'string' ? byKey.get(key) : undefined;
     if (!entry || entry.fields.type !== 'file') throw new HttpError(404, 'ERR_SYNC_NO_SUCH_FILE', `this tree holds no file with key ${JSON.stringify(key)}`);
     return entry;
   };
+  const fileEntry = (url: URL): IndexEntry => entryOfKey(url.searchParams.get('key') ?? '');
   const whole = (url: URL, name: string): number => {
     const text = url.searchParams.get(name) ?? '';
     if (!/^\d{1,15}$/.test(text)) throw new HttpError(400, 'ERR_SYNC_BAD_REQUEST', `${name} must be a whole number, got ${JSON.stringify(text)}`);
@@ -96,11 +97,6 @@ export async function startDirectorySyncServer(options: DirSyncServerOptions): P
     } finally {
       await handle.close();
     }
-  };
-  const entryOfKey = (key: unknown): IndexEntry => {
-    const entry = typeof key === 'string' ? byKey.get(key) : undefined;
-    if (!entry || entry.fields.type !== 'file') throw new HttpError(404, 'ERR_SYNC_NO_SUCH_FILE', `this tree holds no file with key ${JSON.stringify(key)}`);
-    return entry;
   };
   const batchOf = (body: unknown, field: string): unknown[] => {
     const items = (body as Record<string, unknown> | null)?.[field];
