@@ -34,9 +34,12 @@ describe('merkle build', () => {
     }
   });
 
-  it('hashes segments from mappings or, with --no-mmap, by reading: the same root', async () => {
+  it('hashes segments choosing per window (default), from mappings (--mmap) or by reading (--no-mmap): the same root', async () => {
     const want = `${(await buildTree(data, { blockSize: 4096 })).rootHex}\n`;
-    for (const flags of [[], ['--no-mmap']]) {
+    const both = merkle(['build', dataFile, '--mmap', '--no-mmap']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--mmap and --no-mmap exclude each other/);
+    for (const flags of [[], ['--mmap'], ['--no-mmap']]) {
       const result = merkle(['build', dataFile, '--block-size', '4KiB', '--segment-size', '16KiB', '--threads', '2', ...flags]);
       expect(result.stderr, flags.join(' ')).toBe('');
       expect(result.stdout, flags.join(' ')).toBe(want);

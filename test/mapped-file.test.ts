@@ -35,11 +35,33 @@ describe.skipIf(unavailable !== undefined)('mapped file ranges', () => {
         ranges.push([offset, 1 + Math.floor(random() * (data.length - offset))]);
       }
       for (const [offset, length] of ranges) {
-        const view = m.map(fd, offset, length);
+        const view = m.map(fd, offset, length)!;
         expect(view.length).toBe(length);
         expect(Buffer.from(view).equals(Buffer.from(data.subarray(offset, offset + length))), `${offset}+${length}`).toBe(true);
         expect(m.unmap(view)).toBe(true);
         expect(view.length, 'the view is detached after unmap').toBe(0);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('with a first-touch limit, maps a range only where using its pages costs less than the limit', () => {
+    const big = path.join(dir, 'probed.bin');
+    const bytes = randomBytes(random, 1024 * 1024 + 77);
+    writeFileSync(big, bytes);
+    const fd = openSync(big, 'r');
+    try {
+      // No page is used in under a nanosecond: a limit of 0 always finds reading cheaper...
+      expect(m.map(fd, 0, bytes.length, 0)).toBeUndefined();
+      expect(m.map(fd, 4096 + 3, 512 * 1024, 0)).toBeUndefined();
+      // ...unless the range is too short to probe (under one aligned 64 KiB run); no limit, or
+      // one no probe can exceed, always maps.
+      for (const [offset, length, limit] of [[0, 1000, 0], [0, bytes.length, undefined], [77, bytes.length - 77, Number.MAX_SAFE_INTEGER]] as const) {
+        const view = m.map(fd, offset, length, limit);
+        expect(view, `${offset}+${length}, limit ${limit}`).toBeDefined();
+        expect(Buffer.from(view!).equals(Buffer.from(bytes.subarray(offset, offset + length))), `${offset}+${length}`).toBe(true);
+        expect(m.unmap(view!)).toBe(true);
       }
     } finally {
       closeSync(fd);
@@ -52,9 +74,11 @@ describe.skipIf(unavailable !== undefined)('mapped file ranges', () => {
       expect(() => m.map(-1, 0, 1)).toThrow(/fd must be an open file descriptor/);
       expect(() => m.map(fd, -1, 1)).toThrow(/offset must be a byte offset >= 0/);
       expect(() => m.map(fd, 0, 0)).toThrow(/length must be a byte count > 0/);
+      expect(() => m.map(fd, 0, 10, -1)).toThrow(/firstTouchLimitNs must be a number of nanoseconds >= 0, got -1/);
+      expect(() => m.map(fd, 0, 10, Number.NaN)).toThrow(/firstTouchLimitNs must be a number of nanoseconds >= 0, got NaN/);
       expect(() => m.unmap(new Uint8Array(8))).toThrow(/not a live mapping/);
       expect(() => m.unmap(new Uint8Array(8).subarray(1))).toThrow(/a Uint8Array that map returned/);
-      const view = m.map(fd, 0, 10);
+      const view = m.map(fd, 0, 10)!;
       m.unmap(view);
       expect(() => m.unmap(view)).toThrow(/not a live mapping/);
     } finally {

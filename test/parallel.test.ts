@@ -42,8 +42,9 @@ describe('parallel file builds equal in-memory builds', () => {
       writeFileSync(file, data);
       const want = await buildTree(data, { profile, hash, blockSize });
       // Pool start-up dominates here, so one thread is checked at the smallest segment only, and
-      // reading instead of mapping (mmap: false) at one segment size.
-      const runs = [[1, blockSize, true], [2, blockSize, true], [2, segmentSize, true], [2, 4 * segmentSize, true], [2, segmentSize, false]] as const;
+      // reading (mmap: false) and choosing window by window (the default, 'auto') at one
+      // segment size each, besides mapping.
+      const runs = [[1, blockSize, true], [2, blockSize, true], [2, segmentSize, true], [2, 4 * segmentSize, true], [2, segmentSize, false], [2, 4 * segmentSize, 'auto']] as const;
       for (const [threads, segment, mmap] of runs) {
         {
           const got = await buildTree(file, { profile, hash, blockSize, threads, segmentSize: segment, mmap, keepLevels: true });
@@ -140,7 +141,7 @@ describe('faults', () => {
     const workerFile = path.join(kRepoRoot, 'test', 'fixtures', 'truncating-worker.mjs');
     // Segments of four pages, cut 100 bytes into segment 1: its later pages, and every later
     // segment, lie past the end (whichever worker meets them first reports it).
-    const build = buildTree(shrinking, { ...options, segmentSize: 16384, workerFile } as never);
+    const build = buildTree(shrinking, { ...options, segmentSize: 16384, mmap: true, workerFile } as never);
     await expect(build).rejects.toBeInstanceOf(DataChangedError);
     await expect(build).rejects.toMatchObject({ code: 'ERR_MERKLE_DATA_CHANGED' });
     const mapped = !('unavailable' in fileMapper());
@@ -155,7 +156,7 @@ describe('faults', () => {
 
   it('validates threads, segment size and mmap, naming the option', async () => {
     await expect(buildTree(file, { threads: 0 })).rejects.toThrow(/options\.threads must be a whole number from 1 to 256, got 0/);
-    await expect(buildTree(file, { mmap: 'yes' as never })).rejects.toThrow(/options\.mmap must be a boolean/);
+    await expect(buildTree(file, { mmap: 'yes' as never })).rejects.toThrow(/options\.mmap must be true, false or 'auto', got yes/);
     await expect(buildTree(file, { blockSize: 4096, segmentSize: 100 })).rejects.toThrow(/options\.segmentSize must be a whole number of bytes of at least the block size \(4096\)/);
   });
 });

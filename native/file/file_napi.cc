@@ -37,11 +37,16 @@ Napi::Value ThrowErrno(Napi::Env env, const char* what, int error) {
   return env.Undefined();
 }
 
-// mapFileRange(fd, offset, length) → ArrayBuffer over bytes [offset, offset + length) of fd.
+// mapFileRange(fd, offset, length[, firstTouchLimitNs]) → ArrayBuffer over bytes
+// [offset, offset + length) of fd, its page tables filled; or null when a limit is given and
+// the first use of a mapped page costs more than that many nanoseconds (FirstTouchNsPerPage):
+// then reading the range costs less than mapping it.
 Napi::Value MapRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!IsCount(info[0]) || !IsCount(info[1]) || !IsCount(info[2]) || info[2].As<Napi::Number>().DoubleValue() == 0) {
-    Napi::TypeError::New(env, "mapFileRange(fd, offset, length > 0)").ThrowAsJavaScriptException();
+  const bool limited = !info[3].IsUndefined();
+  if (!IsCount(info[0]) || !IsCount(info[1]) || !IsCount(info[2]) || info[2].As<Napi::Number>().DoubleValue() == 0 ||
+      (limited && !IsCount(info[3]))) {
+    Napi::TypeError::New(env, "mapFileRange(fd, offset, length > 0[, firstTouchLimitNs])").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const int fd = info[0].As<Napi::Number>().Int32Value();
@@ -53,6 +58,13 @@ Napi::Value MapRange(const Napi::CallbackInfo& info) {
     delete mapping;
     return ThrowErrno(env, "mapFileRange", error);
   }
+  if (limited && FirstTouchNsPerPage(mapping->range) > info[3].As<Napi::Number>().DoubleValue()) {
+    // A page the probe read past a shrunken file's end is the read path's to report.
+    UnmapFileRange(&mapping->range);
+    delete mapping;
+    return env.Null();
+  }
+  PopulateMappedRange(mapping->range);
   void* data = const_cast<uint8_t*>(mapping->range.data);
   t_live[data] = mapping;
   return Napi::ArrayBuffer::New(env, data, length, ReleaseMapping, mapping);

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
+import type { MappingChoice } from '../io/mapped-file.js';
 import { kBackendNames, kHashNames, type BackendChoice, type HashName } from '../hash/types.js';
 import { kProfileNames, kProfiles, type ProfileName } from '../tree/profile.js';
 
@@ -32,12 +33,15 @@ export interface BuildOptions {
    */
   segmentSize?: number;
   /**
-   * Hash file segments from memory mappings where the platform allows (default true): no copy
-   * out of the page cache. false reads them with positioned reads (like `b3sum --no-mmap`),
-   * e.g. for network file systems where mappings are slow. A file that shrinks while mapped
+   * How file segments are got at. `'auto'` (default): each window of a segment is mapped when
+   * a probe finds that using its mapped pages costs less than reading them (true of files
+   * the page cache holds in huge pages; not of files written in small writes on a VM, where
+   * each mapped page's first use is dear), and read with positioned reads otherwise. `true`:
+   * always hashed from memory mappings (no copy out of the page cache). `false`: always read
+   * (like `b3sum --no-mmap`), e.g. on network file systems. A file that shrinks while mapped
    * fails the build ("data changed during build"); it cannot crash the process.
    */
-  mmap?: boolean;
+  mmap?: MappingChoice;
   /** Keep every level in memory (so the result answers proofs); default true except for file and stream inputs. */
   keepLevels?: boolean;
   /** Write the tree to this .mtree file, atomically. */
@@ -71,7 +75,7 @@ export interface FilledBuildOptions {
   readonly segmentSize: number;
   /** Whether the caller gave segmentSize: if not, a file build picks its own by the file's size. */
   readonly segmentSizeGiven: boolean;
-  readonly mmap: boolean;
+  readonly mmap: MappingChoice;
   readonly keepLevels?: boolean;
   readonly out?: string;
   readonly checkpoint?: Required<CheckpointOptions>;
@@ -92,7 +96,7 @@ export const kDefaultBuildOptions = {
   leaves: 'blocks',
   threads: Math.max(1, availableParallelism()),
   segmentSize: kDefaultSegmentSize,
-  mmap: true,
+  mmap: 'auto',
 } as const satisfies Omit<FilledBuildOptions, 'signal' | 'onProgress' | 'keepLevels' | 'segmentSizeGiven'>;
 
 /** Largest block size: one block must fit a single read buffer. */
@@ -159,8 +163,8 @@ export function fillBuildOptionsNamed(options: BuildOptions = {}, name: OptionNa
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new InputError(`${name('onProgress')} must be a function`);
   }
-  if (options.mmap !== undefined && typeof options.mmap !== 'boolean') {
-    throw new InputError(`${name('mmap')} must be a boolean`);
+  if (options.mmap !== undefined && typeof options.mmap !== 'boolean' && options.mmap !== 'auto') {
+    throw new InputError(`${name('mmap')} must be true, false or 'auto', got ${String(options.mmap)}`);
   }
   if (options.keepLevels !== undefined && typeof options.keepLevels !== 'boolean') {
     throw new InputError(`${name('keepLevels')} must be a boolean`);

@@ -12,6 +12,7 @@
  * bounded by threads × segment size whatever the file size.
  */
 import { DataChangedError, errorFromThread, InputError, MerkleError, SegmentError } from '../errors.js';
+import type { MappingChoice } from '../io/mapped-file.js';
 import type { ReadOnlyFile } from '../io/read-only-file.js';
 import { createTaskPool, type TaskPool } from '../pool/pool.js';
 import { hashFileSegment, type FileRange } from './file-segment.js';
@@ -29,8 +30,8 @@ export interface ParallelFileBuild extends Omit<SegmentedBuild, 'segmentLevel'> 
   /** Makes the sink once the file's size is known; none = keep only the root. */
   readonly createSink?: (tree: { leafCount: number; dataLength: number; source: SourceIdentity }) => Promise<LevelSink | undefined>;
   readonly signal?: AbortSignal;
-  /** Workers hash segments from memory mappings where they can (else they read them). */
-  readonly mmap: boolean;
+  /** Map, read, or choose window by window (io/mapped-file.ts). */
+  readonly mmap: MappingChoice;
 }
 
 export interface ParallelFileResult {
@@ -137,7 +138,7 @@ export interface FileSegmentRun extends Omit<SegmentedBuild, 'segmentLevel' | 'h
   readonly segmentLevel: number;
   readonly firstSegment: number;
   readonly segmentCount: number;
-  readonly mmap: boolean;
+  readonly mmap: MappingChoice;
   readonly signal?: AbortSignal;
 }
 

@@ -1,4 +1,5 @@
 /** The message a segment worker receives: which bytes to hash as which segment; and where that worker is. */
+import type { MappingChoice } from '../io/mapped-file.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice, HashName } from '../hash/types.js';
@@ -27,8 +28,8 @@ export type SegmentSource =
       readonly fd: number;
       readonly byteOffset: number;
       readonly byteLength: number;
-      /** Hash the range through a memory mapping where the platform allows (else read it). */
-      readonly mmap: boolean;
+      /** Map the range, read it, or choose window by window (io/mapped-file.ts). */
+      readonly mmap: MappingChoice;
     }
   | { readonly data: Uint8Array };
 

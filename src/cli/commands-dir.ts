@@ -18,7 +18,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The build options that mean something only for a directory, and those that mean nothing for one. */
 export const kDirectoryOnlyOptions = ['exclude', 'modes', 'mtimes', 'update', 'verify', 'bucket-bits'] as const;
-const kFileOnlyOptions = ['leaves', 'records', 'leaf-hashes', 'segment-size', 'no-mmap', 'checkpoint', 'checkpoint-every', 'resume', 'restart', 'queue', 'queue-name', 'range-size'] as const;
+const kFileOnlyOptions = ['leaves', 'records', 'leaf-hashes', 'segment-size', 'mmap', 'no-mmap', 'checkpoint', 'checkpoint-every', 'resume', 'restart', 'queue', 'queue-name', 'range-size'] as const;
 
 export const kDirectoryBuildHelp = `Directories (INPUT is a directory; docs/directory.md):
   One root for every file, symlink and empty directory below INPUT, keyed by relative path;

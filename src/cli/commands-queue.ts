@@ -7,6 +7,7 @@ import type { Command } from './commands.js';
 import { InputError } from '../errors.js';
 import { kBackendNames, type BackendChoice } from '../hash/types.js';
 import { EXIT_OK } from './exit.js';
+import { mappingChoice } from './mapping-flags.js';
 import { writeOut } from './output.js';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -38,6 +39,7 @@ const worker: Command = {
     threads: { type: 'string' },
     concurrency: { type: 'string' },
     backend: { type: 'string' },
+    mmap: { type: 'boolean' },
     'no-mmap': { type: 'boolean' },
     'lock-seconds': { type: 'string' },
     'max-stalls': { type: 'string' },
@@ -55,7 +57,8 @@ hand are finished first). A worker that dies mid-job has its job taken back by t
   --threads N          hashing threads per job, for file inputs (default 1)
   --concurrency N      jobs hashed at once (default 1)
   --backend B          auto | ${kBackendNames.join(' | ')} (default auto)
-  --no-mmap            read file ranges with read(2) instead of memory mappings
+  --mmap, --no-mmap    always map file ranges, or always read them with read(2) (default:
+                       map a window only where a probe finds mapping cheaper than reading)
   --lock-seconds S     a dead worker's job is taken back after about S seconds (default 30)
   --max-stalls N       times a job may be taken back from dead workers before it fails (default 5)
   --json               print one JSON line per job (job, build, range, segments, bytes,
@@ -80,7 +83,7 @@ hand are finished first). A worker that dies mid-job has its job taken back by t
         threads: wholeNumber(values, 'threads'),
         concurrency: wholeNumber(values, 'concurrency'),
         backend: backend as BackendChoice | undefined,
-        mmap: values['no-mmap'] ? false : undefined,
+        mmap: mappingChoice(values),
         lockSeconds: seconds(values, 'lock-seconds'),
         maxStalls: wholeNumber(values, 'max-stalls'),
         signal: abort.signal,

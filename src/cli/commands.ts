@@ -18,6 +18,7 @@ import { kProfileNames } from '../tree/profile.js';
 import { EXIT_OK } from './exit.js';
 import { stderrIsTerminal, writeOut } from './output.js';
 import { createProgressBar } from './progress.js';
+import { mappingChoice } from './mapping-flags.js';
 import { kSyncCommands } from './commands-sync.js';
 import { kBenchCommands } from './commands-bench.js';
 import { kProfileCommands } from './commands-profiles.js';
@@ -46,7 +47,7 @@ const kFlagNames: Record<string, string> = {
   backend: '--backend',
   leaves: '--leaves',
   segmentSize: '--segment-size',
-  mmap: '--no-mmap',
+  mmap: '--mmap/--no-mmap',
   checkpoint: '--checkpoint',
   checkpointEvery: '--checkpoint-every',
   resume: '--resume',
@@ -107,6 +108,7 @@ const build: Command = {
     'segment-size': { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    mmap: { type: 'boolean' },
     'no-mmap': { type: 'boolean' },
     out: { type: 'string', short: 'o' },
     checkpoint: { type: 'string' },
@@ -149,8 +151,11 @@ Speed:
   --segment-size N    data per worker task, rounded down to a power-of-two number of blocks
                       (default: for a file 8-32 MiB by its size, at least 16 per thread; for
                       stdin ${formatByteSize(kDefaultSegmentSize)})
-  --no-mmap           read file segments with read(2) instead of hashing them from memory
-                      mappings (mappings are the default: no copy out of the page cache)
+  --mmap, --no-mmap   always hash file segments from memory mappings (no copy out of the
+                      page cache), or always read them with read(2). Default: each window
+                      of a segment is mapped only where a probe finds its mapped pages cost
+                      less to use than reading them (a file the page cache holds in huge
+                      pages), and read otherwise (e.g. a file written in small writes)
   --progress, --no-progress
                       show a progress bar on stderr (default: when stderr is a terminal)
 
@@ -210,7 +215,7 @@ ${kDirectoryBuildHelp}`,
       leaves,
       threads,
       segmentSize: segmentSizeText === undefined ? undefined : parseByteSize(segmentSizeText, '--segment-size'),
-      mmap: values['no-mmap'] ? false : undefined,
+      mmap: mappingChoice(values),
       onProgress: bar ? (progress) => bar.update(progress) : undefined,
       signal: abort.signal,
       out: str(values, 'out'),
@@ -250,7 +255,7 @@ ${kDirectoryBuildHelp}`,
 
 /** `merkle build INPUT --queue URL`: the coordinator of a build across machines. */
 async function buildOnQueueCommand(values: Values, input: string): Promise<number> {
-  const local = ['leaves', 'records', 'leaf-hashes', 'threads', 'no-mmap', 'checkpoint', 'checkpoint-every', 'resume', 'restart'].find((k) => values[k] !== undefined);
+  const local = ['leaves', 'records', 'leaf-hashes', 'threads', 'mmap', 'no-mmap', 'checkpoint', 'checkpoint-every', 'resume', 'restart'].find((k) => values[k] !== undefined);
   if (local) throw new UsageError(`--${local} does not apply to a build with --queue (workers hash block leaves, with their own --threads)`);
   if (input === '-') throw new UsageError('a build with --queue reads a file or URL every worker can reach, not standard input');
   const { buildOnQueueNamed } = await import('../distributed/coordinator.js');

@@ -8,6 +8,7 @@ import { hashFileSegments } from '../builders/parallel.js';
 import { hashSegment } from '../builders/segment-hash.js';
 import { loadTreeHasher, type LoadedTreeHasher } from '../hash/load.js';
 import type { BackendChoice } from '../hash/types.js';
+import type { MappingChoice } from '../io/mapped-file.js';
 import { kProfiles } from '../tree/profile.js';
 import { inputVersion, type InputIdentity, type RangeJobData, type RangePlan, type RangeSpan } from './identity.js';
 import { fullLevels, type RangeResult } from './result.js';
@@ -17,7 +18,7 @@ export interface LocalHashing {
   /** Hashing threads of this worker (this thread and a pool of threads − 1) for file inputs. */
   readonly threads: number;
   readonly backend: BackendChoice;
-  readonly mmap: boolean;
+  readonly mmap: MappingChoice;
   readonly signal?: AbortSignal;
 }
 

@@ -9,6 +9,7 @@
  */
 import { DataChangedError, InputError } from '../errors.js';
 import type { BackendChoice } from '../hash/types.js';
+import type { MappingChoice } from '../io/mapped-file.js';
 import { bullmq } from './bullmq.js';
 import { checkReachable, connectionOptions, parseQueueName, parseRedisUrl } from './connection.js';
 import { checkRangeJob, describeInput } from './identity.js';
@@ -21,7 +22,7 @@ export interface QueueWorkerOptions {
   /** Hashing threads per job (default 1). */
   readonly threads?: number;
   readonly backend?: BackendChoice;
-  readonly mmap?: boolean;
+  readonly mmap?: MappingChoice;
   /** Jobs hashed at once (default 1). */
   readonly concurrency?: number;
   /** How long a job's lock lasts unrenewed: a dead worker's job is taken back after about this long (default 30 s). */
@@ -76,7 +77,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
 
   const { Worker, UnrecoverableError } = bullmq();
   const summary = { worker: kWorkerName, jobs: 0, failed: 0, bytes: 0 };
-  const local = { threads, backend: options.backend ?? 'auto', mmap: options.mmap ?? true, signal: undefined };
+  const local = { threads, backend: options.backend ?? 'auto', mmap: options.mmap ?? 'auto', signal: undefined };
   const worker = new Worker(
     queueName,
     async (job) => {
